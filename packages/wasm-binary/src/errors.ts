@@ -1,0 +1,13 @@
+/** A binary that does not follow the WebAssembly binary format, with the byte offset where decoding stopped. */
+export class WasmDecodeError extends Error {
+  override readonly name = 'WasmDecodeError';
+  constructor(
+    /** Offset of the first byte that could not be decoded, from the start of the binary. */
+    readonly offset: number,
+    /** What the decoder expected at that offset, in plain words. */
+    readonly expected: string,
+    detail?: string,
+  ) {
+    super(`at byte ${offset}: expected ${expected}${detail ? ` (${detail})` : ''}`);
+  }
+}
