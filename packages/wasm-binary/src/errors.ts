@@ -6,7 +6,8 @@ export class WasmDecodeError extends Error {
     readonly offset: number,
     /** What the decoder expected at that offset, in plain words. */
     readonly expected: string,
-    detail?: string,
+    /** Why, when more can be said than what was expected. */
+    readonly detail?: string,
   ) {
     super(`at byte ${offset}: expected ${expected}${detail ? ` (${detail})` : ''}`);
   }

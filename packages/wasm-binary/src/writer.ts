@@ -1,4 +1,5 @@
 import type { LebHints } from './reader.js';
+import { lebS64Size, lebU32Size, lebU64Size } from './reader.js';
 
 const utf8 = new TextEncoder();
 
@@ -31,6 +32,7 @@ export class BinaryWriter {
     this.buf = next;
   }
 
+  /** The padded width for the next LEB, if the original used one (never narrower than the value needs). */
   private width(): number | undefined {
     const ordinal = this.lebOrdinal++;
     return this.hints?.get(ordinal);
@@ -48,8 +50,9 @@ export class BinaryWriter {
   }
 
   u32(v: number): void {
-    const width = this.width();
     v >>>= 0;
+    const hinted = this.width();
+    const width = hinted === undefined ? undefined : Math.max(hinted, lebU32Size(v));
     this.ensure(5);
     if (width === undefined) {
       do {
@@ -81,7 +84,8 @@ export class BinaryWriter {
   }
 
   u64(v: bigint): void {
-    const width = this.width();
+    const hinted = this.width();
+    const width = hinted === undefined ? undefined : Math.max(hinted, lebU64Size(v));
     this.ensure(10);
     let i = 0;
     for (;;) {
@@ -96,7 +100,8 @@ export class BinaryWriter {
   }
 
   private signed(v: bigint): void {
-    const width = this.width();
+    const hinted = this.width();
+    const width = hinted === undefined ? undefined : Math.max(hinted, lebS64Size(v));
     this.ensure(10);
     let i = 0;
     for (;;) {
