@@ -1,11 +1,12 @@
+import { WasmDecodeError } from './errors.js';
 import { BinaryReader, lebU32Size } from './reader.js';
 import type { FunctionBody, Section, SectionOf } from './sections.js';
 import {
+  readFunctionBody,
+  readSectionPayload,
   SECTION_NAMES,
   SECTION_RANK,
   SectionId,
-  readFunctionBody,
-  readSectionPayload,
   writeFunctionBody,
   writeSectionPayload,
 } from './sections.js';
@@ -68,7 +69,8 @@ export function* readSectionHeaders(bytes: Uint8Array, r = new BinaryReader(byte
     if (id !== 0) {
       const rank = SECTION_RANK[id] as number;
       if (seen.has(id)) r.fail(`at most one ${SECTION_NAMES[id]} section`, 'duplicate section', offset);
-      if (rank < lastRank) r.fail('sections in the order the format requires', `${SECTION_NAMES[id]} section out of order`, offset);
+      if (rank < lastRank)
+        r.fail('sections in the order the format requires', `${SECTION_NAMES[id]} section out of order`, offset);
       seen.add(id);
       lastRank = rank;
     }
@@ -80,7 +82,10 @@ export function* readSectionHeaders(bytes: Uint8Array, r = new BinaryReader(byte
 
 function checkConsumed(r: BinaryReader, h: SectionHeader): void {
   if (r.pos !== h.payloadEnd) {
-    r.fail(`the end of the ${SECTION_NAMES[h.id]} section`, `${h.payloadEnd - r.pos} bytes left over (section size mismatch)`);
+    r.fail(
+      `the end of the ${SECTION_NAMES[h.id]} section`,
+      `${h.payloadEnd - r.pos} bytes left over (section size mismatch)`,
+    );
   }
 }
 
@@ -113,12 +118,12 @@ function readCodeSection(r: BinaryReader): SectionOf<'code'> {
 /** Decodes a whole core module, every instruction included. Throws `WasmDecodeError` with an offset. */
 export function decodeModule(bytes: Uint8Array): WasmModule {
   const preamble = readPreamble(bytes);
-  if (preamble.kind !== 'core') {
-    const r = new BinaryReader(bytes);
-    if (preamble.kind === 'component') r.fail('a core module', 'this is a component', 4);
-    if (preamble.reason === 'too-short') r.fail('the 8-byte wasm header', `file is ${bytes.length} bytes`, 0);
-    if (preamble.reason === 'bad-magic') r.fail('the magic bytes \\0asm', undefined, 0);
-    r.fail('version 1', 'unsupported version', 4);
+  if (preamble.kind === 'component') throw new WasmDecodeError(4, 'a core module', 'this is a component');
+  if (preamble.kind === 'unknown') {
+    if (preamble.reason === 'too-short')
+      throw new WasmDecodeError(0, 'the 8-byte wasm header', `file is ${bytes.length} bytes`);
+    if (preamble.reason === 'bad-magic') throw new WasmDecodeError(0, 'the magic bytes \\0asm');
+    throw new WasmDecodeError(4, 'version 1', 'unsupported version');
   }
   const r = new BinaryReader(bytes, 8);
   const sections: Section[] = [];

@@ -1,0 +1,58 @@
+/** What went wrong, as a closed set: callers match on `kind` (and `code` for traps), never on message text. */
+export type BridgeErrorKind =
+  | 'validation'
+  | 'link'
+  | 'trap'
+  | 'limit-exceeded'
+  | 'permission-denied'
+  | 'engine-unavailable'
+  | 'invalid-input';
+
+/** Trap and limit codes, named after Wasmtime's traps. */
+export type TrapCode =
+  | 'out-of-fuel'
+  | 'timeout'
+  | 'memory-limit'
+  | 'output-limit'
+  | 'unreachable'
+  | 'stack-overflow'
+  | 'memory-out-of-bounds'
+  | 'table-out-of-bounds'
+  | 'indirect-call-to-null'
+  | 'bad-signature'
+  | 'integer-overflow'
+  | 'integer-divide-by-zero'
+  | 'bad-conversion-to-integer'
+  | 'null-reference'
+  | 'exception'
+  | 'unknown';
+
+export interface BridgeErrorOptions {
+  code?: TrapCode;
+  cause?: unknown;
+  /** Extra facts for logs and `--json` output (path, offset, limit, ...). */
+  details?: Record<string, unknown>;
+}
+
+/** The one error class the bridge throws; `message` says what was wrong and what to do. */
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError';
+  readonly kind: BridgeErrorKind;
+  readonly code: TrapCode | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(kind: BridgeErrorKind, message: string, options: BridgeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = kind;
+    this.code = options.code;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { kind: BridgeErrorKind; code?: TrapCode; message: string; details: Record<string, unknown> } {
+    return { kind: this.kind, ...(this.code ? { code: this.code } : {}), message: this.message, details: this.details };
+  }
+}
+
+export function isBridgeError(e: unknown): e is BridgeError {
+  return e instanceof BridgeError;
+}

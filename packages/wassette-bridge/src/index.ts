@@ -1,0 +1,42 @@
+/**
+ * @portalis/wassette-bridge: validate, load and execute WebAssembly in a deny-by-default sandbox.
+ *
+ * Core concepts:
+ * - `WassetteClient`: the entry point, bound to one engine and one immutable `WassetteConfig`.
+ * - `ValidationReport`: what `validate` returns for any input, good or bad: validity, errors with
+ *   codes and byte offsets, warnings, and `ModuleMetadata` (imports, exports, limits, WASI
+ *   version, capabilities, features, producers, and the WIT world of a component).
+ * - Engine: `js` (V8 with Portalis's own WASI host) or `wasmtime` (native addon); chosen once by
+ *   `selectEngine`, never by the API methods.
+ * - `BridgeError`: the one error class, with a closed `kind` and, for traps, a closed `code`.
+ * Loading and execution (`ComponentHandle`, `ComponentPermissions`, `ResourceLimits`) come next.
+ */
+export type { WassetteClientOptions, WassetteConfig } from './client.js';
+export { DEFAULT_CONFIG, WassetteClient } from './client.js';
+export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelection } from './engines/select.js';
+export { defaultProbes, selectEngine } from './engines/select.js';
+export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';
+export { BridgeError, isBridgeError } from './errors.js';
+export { exportedFunctions } from './validate/component.js';
+export type {
+  Capability,
+  ComponentFunction,
+  ComponentInfo,
+  ExportInfo,
+  ExternKind,
+  GlobalInfo,
+  ImportInfo,
+  MemoryInfo,
+  ModuleMetadata,
+  ProducersInfo,
+  TableInfo,
+  ValidationError,
+  ValidationErrorCode,
+  ValidationIssue,
+  ValidationReport,
+  ValidationWarning,
+  ValidationWarningCode,
+  WasiVersion,
+} from './validate/report.js';
+export type { ValidateOptions, WasmInput } from './validate/validate.js';
+export { DEFAULT_MAX_BYTES, validateWasm } from './validate/validate.js';
