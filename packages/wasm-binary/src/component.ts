@@ -21,7 +21,16 @@ const COMPONENT_SECTION_NAMES = Object.keys(ComponentSectionId);
 
 export type ComponentExternKind = 'core-module' | 'func' | 'value' | 'type' | 'component' | 'instance';
 const EXTERN_KINDS: readonly ComponentExternKind[] = ['core-module', 'func', 'value', 'type', 'component', 'instance'];
-const CORE_SORTS: Record<number, string> = { 0x00: 'core-func', 0x01: 'core-table', 0x02: 'core-memory', 0x03: 'core-global', 0x04: 'core-tag', 0x10: 'core-type', 0x11: 'core-module', 0x12: 'core-instance' };
+const CORE_SORTS: Record<number, string> = {
+  0: 'core-func',
+  1: 'core-table',
+  2: 'core-memory',
+  3: 'core-global',
+  4: 'core-tag',
+  16: 'core-type',
+  17: 'core-module',
+  18: 'core-instance',
+};
 
 export interface ComponentImport {
   name: string;

@@ -20,7 +20,8 @@ export function decodeProducers(data: Uint8Array): Producers {
     const field = r.name('a producers field name');
     const n = r.count('producer', 2);
     const entries: ProducerEntry[] = [];
-    for (let j = 0; j < n; j++) entries.push({ name: r.name('a producer name'), version: r.name('a producer version') });
+    for (let j = 0; j < n; j++)
+      entries.push({ name: r.name('a producer name'), version: r.name('a producer version') });
     if (field === 'language') out.language.push(...entries);
     else if (field === 'processed-by') out.processedBy.push(...entries);
     else if (field === 'sdk') out.sdk.push(...entries);

@@ -27,7 +27,8 @@ export function limitsFeatures(l: Limits, features: Set<Feature>): void {
 export function valTypeFeatures(t: ValType, features: Set<Feature>): void {
   if (isRefType(t)) {
     features.add(t.heap >= 0 || !t.nullable ? 'function-references' : 'reference-types');
-    if (t.heap < 0 && t.heap !== 0x70 - 0x80 && t.heap !== 0x6f - 0x80) features.add(t.heap === 0x69 - 0x80 ? 'exception-handling' : 'gc');
+    if (t.heap < 0 && t.heap !== 0x70 - 0x80 && t.heap !== 0x6f - 0x80)
+      features.add(t.heap === 0x69 - 0x80 ? 'exception-handling' : 'gc');
     return;
   }
   if (t === 0x7b) features.add('simd');

@@ -12,7 +12,13 @@
  * - `inspectComponent`: the outer structure of a component (imports, exports, nested modules).
  * - `WasmDecodeError`: every malformed input ends here, with the byte offset and what was expected.
  */
-export type { ComponentExport, ComponentExternKind, ComponentImport, ComponentInspection, NestedModule } from './component.js';
+export type {
+  ComponentExport,
+  ComponentExternKind,
+  ComponentImport,
+  ComponentInspection,
+  NestedModule,
+} from './component.js';
 export { inspectComponent } from './component.js';
 export type { NameSection, ProducerEntry, Producers } from './custom.js';
 export { decodeNameSection, decodeProducers } from './custom.js';

@@ -7,8 +7,18 @@ import { scanExpression } from './instructions.js';
 import { readCustomSectionName, readPreamble, readSectionHeaders } from './module.js';
 import type { Feature } from './opcodes.js';
 import { BinaryReader } from './reader.js';
-import type { DataSegment, ElementSegment, Export, Global, Import, Limits, SubType, TableType, TagType } from './sections.js';
-import { SECTION_NAMES, SectionId, readLocals, readSectionPayload } from './sections.js';
+import type {
+  DataSegment,
+  ElementSegment,
+  Export,
+  Global,
+  Import,
+  Limits,
+  SubType,
+  TableType,
+  TagType,
+} from './sections.js';
+import { readLocals, readSectionPayload, SECTION_NAMES, SectionId } from './sections.js';
 
 /** A custom section as found in the binary, without its payload. */
 export interface CustomSectionInfo {
@@ -193,7 +203,10 @@ export function inspectModule(bytes: Uint8Array): ModuleInspection {
           break;
       }
       if (r.pos !== h.payloadEnd) {
-        r.fail(`the end of the ${SECTION_NAMES[h.id]} section`, `${h.payloadEnd - r.pos} bytes left over (section size mismatch)`);
+        r.fail(
+          `the end of the ${SECTION_NAMES[h.id]} section`,
+          `${h.payloadEnd - r.pos} bytes left over (section size mismatch)`,
+        );
       }
     }
     r.end = outerEnd;
@@ -201,11 +214,19 @@ export function inspectModule(bytes: Uint8Array): ModuleInspection {
   const nonCustom = out.sections.filter((s) => s.id !== 'custom');
   if ((codeCount ?? 0) !== out.functions.length) {
     const at = nonCustom.find((s) => s.id === 'code' || s.id === 'function')?.offset ?? bytes.length;
-    throw new WasmDecodeError(at, 'as many function bodies as declared functions', `function section declares ${out.functions.length}, code section has ${codeCount ?? 0}`);
+    throw new WasmDecodeError(
+      at,
+      'as many function bodies as declared functions',
+      `function section declares ${out.functions.length}, code section has ${codeCount ?? 0}`,
+    );
   }
   if (out.dataCount !== undefined && out.dataCount !== out.dataSegments) {
     const at = nonCustom.find((s) => s.id === 'dataCount')?.offset ?? 0;
-    throw new WasmDecodeError(at, 'a data count equal to the number of data segments', `data count ${out.dataCount}, data segments ${out.dataSegments}`);
+    throw new WasmDecodeError(
+      at,
+      'a data count equal to the number of data segments',
+      `data count ${out.dataCount}, data segments ${out.dataSegments}`,
+    );
   }
   for (const m of out.memories) limitsFeatures(m, f);
   for (const t of out.tables) {

@@ -25,7 +25,21 @@ export type SectionName = keyof typeof SectionId;
 export const SECTION_NAMES: readonly SectionName[] = Object.keys(SectionId) as SectionName[];
 
 /** Where each known section may appear: sections must come in increasing rank (tag sits between memory and global). */
-export const SECTION_RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+export const SECTION_RANK: Record<number, number> = {
+  1: 1,
+  2: 2,
+  3: 3,
+  4: 4,
+  5: 5,
+  13: 6,
+  6: 7,
+  7: 8,
+  8: 9,
+  9: 10,
+  12: 11,
+  10: 12,
+  11: 13,
+};
 
 export const ExternalKind = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
 export type ExternalKindName = keyof typeof ExternalKind;
@@ -478,7 +492,10 @@ export function readSectionPayload(r: BinaryReader, id: number): Section {
     case 13:
       return { id: 'tag', tags: vec(r, 'tag', () => readTagType(r), 2) };
     case 6:
-      return { id: 'global', globals: vec(r, 'global', () => ({ type: readGlobalType(r), init: decodeExpression(r) }), 3) };
+      return {
+        id: 'global',
+        globals: vec(r, 'global', () => ({ type: readGlobalType(r), init: decodeExpression(r) }), 3),
+      };
     case 7:
       return { id: 'export', exports: vec(r, 'export', () => readExport(r), 3) };
     case 8:
@@ -497,45 +514,57 @@ export function readSectionPayload(r: BinaryReader, id: number): Section {
 export function writeSectionPayload(w: BinaryWriter, s: Exclude<Section, { id: 'code' | 'custom' }>): void {
   switch (s.id) {
     case 'type':
-      return writeVec(w, s.groups, (g) => {
+      writeVec(w, s.groups, (g) => {
         if (g.explicit) {
           w.u8(0x4e);
           writeVec(w, g.types, (t) => writeSubType(w, t));
         } else writeSubType(w, g.types[0] as SubType);
       });
+      break;
     case 'import':
-      return writeVec(w, s.imports, (i) => writeImport(w, i));
+      writeVec(w, s.imports, (i) => writeImport(w, i));
+      break;
     case 'function':
-      return writeVec(w, s.typeIndices, (i) => w.u32(i));
+      writeVec(w, s.typeIndices, (i) => w.u32(i));
+      break;
     case 'table':
-      return writeVec(w, s.tables, (t) => writeTable(w, t));
+      writeVec(w, s.tables, (t) => writeTable(w, t));
+      break;
     case 'memory':
-      return writeVec(w, s.memories, (m) => writeLimits(w, m));
+      writeVec(w, s.memories, (m) => writeLimits(w, m));
+      break;
     case 'tag':
-      return writeVec(w, s.tags, (t) => {
+      writeVec(w, s.tags, (t) => {
         w.u8(t.attribute);
         w.u32(t.typeIndex);
       });
+      break;
     case 'global':
-      return writeVec(w, s.globals, (g) => {
+      writeVec(w, s.globals, (g) => {
         writeValType(w, g.type.type);
         w.u8(g.type.mutable ? 1 : 0);
         encodeExpression(w, g.init);
       });
+      break;
     case 'export':
-      return writeVec(w, s.exports, (e) => {
+      writeVec(w, s.exports, (e) => {
         w.name(e.name);
         w.u8(ExternalKind[e.kind]);
         w.u32(e.index);
       });
+      break;
     case 'start':
-      return w.u32(s.funcIndex);
+      w.u32(s.funcIndex);
+      break;
     case 'element':
-      return writeVec(w, s.segments, (e) => writeElement(w, e));
+      writeVec(w, s.segments, (e) => writeElement(w, e));
+      break;
     case 'dataCount':
-      return w.u32(s.count);
+      w.u32(s.count);
+      break;
     case 'data':
-      return writeVec(w, s.segments, (d) => writeData(w, d));
+      writeVec(w, s.segments, (d) => writeData(w, d));
+      break;
   }
 }
 
