@@ -15,7 +15,15 @@ export interface CliRun {
 export async function cli(...argv: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
+  const io: CliIo = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    isTTY: false,
+  };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
 }
