@@ -147,7 +147,31 @@ export function decodeModule(bytes: Uint8Array): WasmModule {
     r.end = outerEnd;
     sections.push(s);
   }
+  checkCounts(sections, bytes.length);
   return { version: preamble.version, sections };
+}
+
+/** The format requires as many bodies as declared functions, and a data count equal to the data segments. */
+function checkCounts(sections: Section[], size: number): void {
+  const find = <K extends Section['id']>(id: K) => sections.find((x): x is SectionOf<K> => x.id === id);
+  const funcs = find('function')?.typeIndices.length ?? 0;
+  const bodies = find('code')?.bodies.length ?? 0;
+  if (funcs !== bodies) {
+    throw new WasmDecodeError(
+      size,
+      'as many function bodies as declared functions',
+      `function section declares ${funcs}, code section has ${bodies}`,
+    );
+  }
+  const dataCount = find('dataCount')?.count;
+  const segments = find('data')?.segments.length ?? 0;
+  if (dataCount !== undefined && dataCount !== segments) {
+    throw new WasmDecodeError(
+      size,
+      'a data count equal to the number of data segments',
+      `data count ${dataCount}, data segments ${segments}`,
+    );
+  }
 }
 
 function writeSizedUnit(out: BinaryWriter, payload: Uint8Array, sizeWidth: number | undefined): void {

@@ -27,7 +27,7 @@ describe('decodeModule / encodeModule', () => {
     // A type section whose size is a 5-byte LEB, then a function, a code section with a padded body size.
     const bytes = new Uint8Array([
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x84, 0x80, 0x80, 0x80, 0x00, 0x01, 0x60, 0x00, 0x00, 0x03,
-      0x02, 0x01, 0x00, 0x0a, 0x08, 0x01, 0x85, 0x80, 0x80, 0x00, 0x00, 0x00, 0x0b,
+      0x02, 0x01, 0x00, 0x0a, 0x08, 0x01, 0x82, 0x80, 0x80, 0x80, 0x00, 0x00, 0x0b,
     ]);
     expect(WebAssembly.validate(bytes)).toBe(true);
     const m = decodeModule(bytes);
@@ -74,6 +74,11 @@ describe('decodeModule / encodeModule', () => {
         decodeModule(head);
       } catch (e) {
         error = e;
+      }
+      if (error === undefined) {
+        // A cut at a section boundary leaves a shorter module that is still well-formed.
+        expect(WebAssembly.validate(head), `cut at ${cut}`).toBe(true);
+        continue;
       }
       expect(error, `cut at ${cut}`).toBeInstanceOf(WasmDecodeError);
       expect((error as WasmDecodeError).offset).toBeLessThanOrEqual(cut);
