@@ -69,7 +69,7 @@ export function componentMetadata(
     start: undefined,
     wasi,
     capabilities,
-    features: [...new Set(nestedFeatures)].sort() as ModuleMetadata['features'],
+    features: [...new Set(nestedFeatures)].filter((f) => f !== 'mvp').sort() as ModuleMetadata['features'],
     producers: undefined,
     moduleName: undefined,
     customSections: c.customSections.map((s) => ({ name: s.name, size: s.size })),

@@ -133,7 +133,7 @@ export function coreMetadata(m: ModuleInspection, size: number, sha256: string):
     start: m.start,
     wasi,
     capabilities,
-    features: [...m.features].sort(),
+    features: [...m.features].filter((f) => f !== 'mvp').sort(),
     producers: p
       ? { language: p.language.map(entry), processedBy: p.processedBy.map(entry), sdk: p.sdk.map(entry) }
       : undefined,
