@@ -628,106 +628,112 @@ export function scanExpression(r: BinaryReader, features: Set<Feature>): number 
     }
     count++;
     switch (kind) {
-      case K.none:
+      case 1 /* none */:
         break;
-      case K.u32:
+      case 2 /* u32 */:
         if (pos < end && (bytes[pos] as number) < 0x80) pos++;
         else pos = u32At(bytes, pos, end, 'an index');
         break;
-      case K.u32x2:
+      case 3 /* u32x2 */:
         pos = u32At(bytes, u32At(bytes, pos, end, 'an index'), end, 'an index');
         break;
-      case K.mem:
+      case 4 /* mem */:
         pos = u32At(bytes, pos, end, 'a memory index');
         if (lebValue !== 0) mask |= MULTI_MEMORY;
         break;
-      case K.mem2:
-      case K.table2: {
-        const extra = kind === K.mem2 ? MULTI_MEMORY : REF_TYPES;
-        pos = u32At(bytes, pos, end, 'an index');
-        if (lebValue !== 0) mask |= extra;
-        pos = u32At(bytes, pos, end, 'an index');
-        if (lebValue !== 0) mask |= extra;
-        break;
-      }
-      case K.dataMem:
-      case K.indexTable:
+      case 5 /* mem2 */:
+      case 8 /* table2 */:
+        {
+          const extra = kind === K.mem2 ? MULTI_MEMORY : REF_TYPES;
+          pos = u32At(bytes, pos, end, 'an index');
+          if (lebValue !== 0) mask |= extra;
+          pos = u32At(bytes, pos, end, 'an index');
+          if (lebValue !== 0) mask |= extra;
+          break;
+        }
+      case 6 /* dataMem */:
+      case 7 /* indexTable */:
         pos = u32At(bytes, u32At(bytes, pos, end, 'an index'), end, 'an index');
         if (lebValue !== 0) mask |= kind === K.dataMem ? MULTI_MEMORY : REF_TYPES;
         break;
-      case K.brTable: {
-        pos = countAt(bytes, pos, end, 'br_table label', 1);
-        for (let n = lebValue; n >= 0; n--) pos = u32At(bytes, pos, end, 'a label');
-        break;
-      }
-      case K.memarg:
+      case 9 /* brTable */:
+        {
+          pos = countAt(bytes, pos, end, 'br_table label', 1);
+          for (let n = lebValue; n >= 0; n--) pos = u32At(bytes, pos, end, 'a label');
+          break;
+        }
+      case 10 /* memarg */:
         pos = memargAt(bytes, pos, end);
         break;
-      case K.memargLane:
+      case 11 /* memargLane */:
         pos = memargAt(bytes, pos, end) + 1;
         if (pos > end) throw new WasmDecodeError(end, 'a lane index', 'unexpected end');
         break;
-      case K.lane:
+      case 12 /* lane */:
         if (pos >= end) throw new WasmDecodeError(pos, 'a lane index', 'unexpected end');
         pos++;
         break;
-      case K.i32:
+      case 13 /* i32 */:
         if (pos < end && (bytes[pos] as number) < 0x80) pos++;
         else pos = s32At(bytes, pos, end);
         break;
-      case K.i64:
+      case 14 /* i64 */:
         pos = leb64At(bytes, pos, end, true, 'an i64');
         break;
-      case K.f32:
-      case K.f64:
-      case K.v128:
-      case K.shuffle: {
-        const n = kind === K.f32 ? 4 : kind === K.f64 ? 8 : 16;
-        if (n > end - pos) throw new WasmDecodeError(pos, `${n} bytes`, `only ${end - pos} left`);
-        pos += n;
-        break;
-      }
-      case K.selectTypes: {
-        pos = countAt(bytes, pos, end, 'select type', 1);
-        for (let n = lebValue; n > 0; n--) pos = valTypeAt(bytes, pos, end, 'a value type');
-        break;
-      }
-      case K.heapType:
+      case 15 /* f32 */:
+      case 16 /* f64 */:
+      case 17 /* v128 */:
+      case 18 /* shuffle */:
+        {
+          const n = kind === K.f32 ? 4 : kind === K.f64 ? 8 : 16;
+          if (n > end - pos) throw new WasmDecodeError(pos, `${n} bytes`, `only ${end - pos} left`);
+          pos += n;
+          break;
+        }
+      case 19 /* selectTypes */:
+        {
+          pos = countAt(bytes, pos, end, 'select type', 1);
+          for (let n = lebValue; n > 0; n--) pos = valTypeAt(bytes, pos, end, 'a value type');
+          break;
+        }
+      case 20 /* heapType */:
         pos = heapAt(bytes, pos, end);
         mask |= heapMask(lebValue, true);
         break;
-      case K.brOnCast: {
-        if (pos >= end) throw new WasmDecodeError(pos, 'cast flags', 'unexpected end');
-        const flags = bytes[pos] as number;
-        if (flags > 3) throw new WasmDecodeError(pos, 'cast flags', `invalid cast flags 0x${hex(flags)}`);
-        pos = heapAt(bytes, heapAt(bytes, u32At(bytes, pos + 1, end, 'a label'), end), end);
-        break;
-      }
-      case K.zeroByte:
+      case 21 /* brOnCast */:
+        {
+          if (pos >= end) throw new WasmDecodeError(pos, 'cast flags', 'unexpected end');
+          const flags = bytes[pos] as number;
+          if (flags > 3) throw new WasmDecodeError(pos, 'cast flags', `invalid cast flags 0x${hex(flags)}`);
+          pos = heapAt(bytes, heapAt(bytes, u32At(bytes, pos + 1, end, 'a label'), end), end);
+          break;
+        }
+      case 22 /* zeroByte */:
         if (pos >= end) throw new WasmDecodeError(pos, 'a zero byte', 'unexpected end');
         if (bytes[pos] !== 0) throw new WasmDecodeError(pos, 'a zero byte');
         pos++;
         break;
-      case K.block:
-      case K.if:
-      case K.try:
+      case 23 /* block */:
+      case 24 /* if */:
+      case 25 /* try */:
         pos = blockTypeAt(bytes, pos, end);
         control(kind, start);
         break;
-      case K.tryTable: {
-        pos = countAt(bytes, blockTypeAt(bytes, pos, end), end, 'catch clause', 2);
-        for (let n = lebValue; n > 0; n--) {
-          if (pos >= end) throw new WasmDecodeError(pos, 'a catch clause', 'unexpected end');
-          const k = bytes[pos] as number;
-          if (k > 3) throw new WasmDecodeError(pos, 'a catch clause', `unknown catch kind 0x${hex(k)}`);
-          pos = u32At(bytes, pos + 1, end, k < 2 ? 'a tag index' : 'a label');
-          if (k < 2) pos = u32At(bytes, pos, end, 'a label');
+      case 26 /* tryTable */:
+        {
+          pos = countAt(bytes, blockTypeAt(bytes, pos, end), end, 'catch clause', 2);
+          for (let n = lebValue; n > 0; n--) {
+            if (pos >= end) throw new WasmDecodeError(pos, 'a catch clause', 'unexpected end');
+            const k = bytes[pos] as number;
+            if (k > 3) throw new WasmDecodeError(pos, 'a catch clause', `unknown catch kind 0x${hex(k)}`);
+            pos = u32At(bytes, pos + 1, end, k < 2 ? 'a tag index' : 'a label');
+            if (k < 2) pos = u32At(bytes, pos, end, 'a label');
+          }
+          control(kind, start);
+          break;
         }
-        control(kind, start);
-        break;
-      }
-      case K.catch:
-      case K.delegate:
+      case 28 /* catch */:
+      case 30 /* delegate */:
         pos = u32At(bytes, pos, end, 'an index');
         control(kind, start);
         break;

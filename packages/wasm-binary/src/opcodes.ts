@@ -103,6 +103,8 @@ export interface OpcodeInfo {
 /**
  * Internal decoding kinds: the layout plus what the decoder tracks beyond it (nesting, and memory or
  * table indices whose non-zero value signals multi-memory or reference-types). 0 means unknown.
+ * `scanExpression` switches on these values as literals (a jump table, measurably faster), so keep
+ * the numbers stable; a test pins them.
  */
 export const K = {
   unknown: 0,

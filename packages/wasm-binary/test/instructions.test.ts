@@ -1,10 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WasmDecodeError } from '../src/errors.js';
 import type { CatchClause, Instruction } from '../src/instructions.js';
 import { BLOCK_EMPTY, decodeExpression, encodeExpression, opcodeName, scanExpression } from '../src/instructions.js';
 import type { Feature, ImmediateLayout, OpcodeInfo } from '../src/opcodes.js';
-import { OPCODES } from '../src/opcodes.js';
+import { K, OPCODES } from '../src/opcodes.js';
 import { BinaryReader } from '../src/reader.js';
 import type { RefType, ValType } from '../src/types.js';
 import { BinaryWriter } from '../src/writer.js';
@@ -169,6 +170,14 @@ describe('opcode table', () => {
       expect(features).toContain(f);
     }
     expect(OPCODES.size).toBe(571);
+  });
+
+  it('keeps the kind numbers the scanner switches on as literals', () => {
+    expect(Object.entries(K).map(([name, n]) => `${n}:${name}`)).toEqual(
+      'unknown none u32 u32x2 mem mem2 dataMem indexTable table2 brTable memarg memargLane lane i32 i64 f32 f64 v128 shuffle selectTypes heapType brOnCast zeroByte block if try tryTable else catch catchAll delegate end prefix'
+        .split(' ')
+        .map((name, n) => `${n}:${name}`),
+    );
   });
 
   it('names opcodes by their WAT mnemonic', () => {
@@ -628,5 +637,39 @@ describe('bodies built by wabt', () => {
       expect(r.pos).toBe(end);
       for (const f of expected[i] ?? []) expect(features).toContain(f);
     });
+  });
+});
+
+// A multi-megabyte module built by rustc and wasm-ld, shipped in a dev dependency: real-world padded LEBs.
+const rustModule = new URL(
+  '../../../node_modules/@bytecodealliance/componentize-js/lib/spidermonkey-embedding-splicer.core.wasm',
+  import.meta.url,
+);
+
+describe('a real compiler-built module', () => {
+  it.skipIf(!existsSync(rustModule))('round-trips every function body and scans the same instructions', () => {
+    const bytes = new Uint8Array(readFileSync(rustModule));
+    const bodies = functionBodies(bytes);
+    expect(bodies.length).toBeGreaterThan(1000);
+    let mismatched = 0;
+    for (const { start, end } of bodies) {
+      const r = new BinaryReader(bytes, start, end);
+      r.beginHints();
+      const code = decodeExpression(r);
+      const w = new BinaryWriter();
+      w.useHints(r.takeHints());
+      encodeExpression(w, code);
+      const s = new BinaryReader(bytes, start, end);
+      const scanned = scanExpression(s, new Set());
+      if (
+        r.pos !== end ||
+        s.pos !== end ||
+        scanned !== code.length ||
+        hex(w.finish()) !== hex(bytes.subarray(start, end))
+      ) {
+        mismatched++;
+      }
+    }
+    expect(mismatched).toBe(0);
   });
 });
