@@ -85,16 +85,22 @@ export function formatInfo(report: ValidationReport, name: string): string {
       );
     }
     out.push(`  imports (${m.imports.length})`);
-    for (const i of m.imports) out.push(`    ${i.module}.${i.name}  ${i.type}`);
+    const importNames = m.imports.map((i) => `${i.module}.${i.name}`);
+    const iw = Math.max(0, ...importNames.map((n) => n.length));
+    m.imports.forEach((i, k) => {
+      out.push(`    ${(importNames[k] as string).padEnd(iw)}  ${i.type}`);
+    });
     out.push(`  exports (${m.exports.length})`);
-    for (const e of m.exports) out.push(`    ${e.name}  ${e.type}`);
+    const ew = Math.max(0, ...m.exports.map((e) => e.name.length));
+    for (const e of m.exports) out.push(`    ${e.name.padEnd(ew)}  ${e.type}`);
   } else if (m.component) {
     const c = m.component;
     out.push(row('contains', `${c.coreModules} core module(s), ${c.nestedComponents} nested component(s)`));
+    const cw = Math.max(0, ...[...c.imports, ...c.exports].map((x) => x.name.length));
     out.push(`  imports (${c.imports.length})`);
-    for (const i of c.imports) out.push(`    ${i.name}  ${i.kind}`);
+    for (const i of c.imports) out.push(`    ${i.name.padEnd(cw)}  ${i.kind}`);
     out.push(`  exports (${c.exports.length})`);
-    for (const e of c.exports) out.push(`    ${e.name}  ${e.kind}`);
+    for (const e of c.exports) out.push(`    ${e.name.padEnd(cw)}  ${e.kind}`);
     if (c.exportedFunctions.length) {
       out.push('  exported functions');
       for (const f of c.exportedFunctions) out.push(`    ${f.name}: ${f.signature}`);
