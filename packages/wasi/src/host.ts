@@ -1,0 +1,174 @@
+import { Fdflags } from './abi.js';
+import { fdCalls } from './calls-fd.js';
+import { miscCalls } from './calls-misc.js';
+import { pathCalls } from './calls-path.js';
+import { DeterministicClock, RealClock, type WasiClock } from './clock.js';
+import { WasiConfigError, WasiErrnoError, WasiExit } from './errors.js';
+import { GuestMemory } from './memory.js';
+import { checkOptions, resolveEnv, type WasiHostOptions } from './options.js';
+import { type CapturedOutput, OutputSink } from './output.js';
+import { cryptoRandom, SeededRandom } from './random.js';
+import { WASI_PREVIEW1_SIGNATURES, type WasiFunctionName } from './signatures.js';
+import { Descriptor, HostState, preopenRights, STDIN_RIGHTS, STDOUT_RIGHTS } from './state.js';
+
+type HostFunction = (...args: never[]) => number;
+/** The import object to pass to `WebAssembly.instantiate`. */
+export type WasiImports = {
+  wasi_snapshot_preview1: Record<WasiFunctionName, (...args: never[]) => number | undefined>;
+};
+
+const implementations = { ...fdCalls, ...pathCalls, ...miscCalls } as unknown as Record<
+  WasiFunctionName,
+  (s: HostState, ...args: unknown[]) => number
+>;
+
+const encoder = new TextEncoder();
+const nulTerminated = (s: string): Uint8Array => encoder.encode(`${s}\0`);
+
+/**
+ * A WASI preview1 host for one guest instance: its descriptors, grants, clocks and captured
+ * output. Create one per execution; it holds host file descriptors until `start()` returns or
+ * `close()` is called.
+ */
+export class WasiHost {
+  readonly imports: WasiImports;
+  private readonly state: HostState;
+  private started = false;
+  private closed = false;
+  private exit: number | undefined;
+
+  constructor(options: WasiHostOptions = {}) {
+    checkOptions(options);
+    const det = options.deterministic === true ? {} : options.deterministic || undefined;
+    if (det?.seed !== undefined && typeof det.seed === 'number' && !Number.isInteger(det.seed))
+      throw new WasiConfigError('invalid-option', `deterministic.seed must be an integer, got ${det.seed}.`);
+    const clock: WasiClock = det ? new DeterministicClock(det) : new RealClock();
+    const stdin =
+      typeof options.stdin === 'string' ? encoder.encode(options.stdin) : (options.stdin ?? new Uint8Array());
+    this.state = new HostState(
+      (options.args ?? []).map(nulTerminated),
+      resolveEnv(options.env).map(([k, v]) => nulTerminated(`${k}=${v}`)),
+      stdin,
+      new OutputSink(options.stdout),
+      new OutputSink(options.stderr),
+      clock,
+      det ? new SeededRandom(det.seed ?? 0) : cryptoRandom,
+    );
+    const s = this.state;
+    s.place(0, new Descriptor('stdin', STDIN_RIGHTS, 0, 0, false));
+    s.place(1, new Descriptor('stdout', STDOUT_RIGHTS, 0, Fdflags.APPEND, false));
+    s.place(2, new Descriptor('stderr', STDOUT_RIGHTS, 0, Fdflags.APPEND, false));
+    const context = { nowNs: () => clock.now(0) };
+    try {
+      for (const p of options.preopens ?? []) {
+        const readOnly = p.readOnly ?? false;
+        const [base, inheriting] = preopenRights(readOnly);
+        const root = p.backend.openRoot(context);
+        s.add(new Descriptor('directory', base, inheriting, 0, readOnly, undefined, root, p.guestPath));
+      }
+    } catch (e) {
+      s.closeAll();
+      if (e instanceof WasiErrnoError)
+        throw new WasiConfigError('invalid-preopen', `a preopened directory could not be opened: ${e.message}`);
+      throw e;
+    }
+    const table = {} as Record<WasiFunctionName, HostFunction>;
+    for (const name of Object.keys(WASI_PREVIEW1_SIGNATURES) as WasiFunctionName[]) {
+      table[name] = guard(name, implementations[name].bind(null, s) as (...a: unknown[]) => number);
+    }
+    this.imports = { wasi_snapshot_preview1: table };
+  }
+
+  /** Binds the host to an instance's exported `memory` without running anything. */
+  bind(instance: WebAssembly.Instance): void {
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory))
+      throw new WasiConfigError('missing-memory', 'the module does not export a memory named "memory"; WASI needs it.');
+    this.state.memory = new GuestMemory(memory);
+  }
+
+  /**
+   * Runs a command: binds memory, calls `_start`, and returns the exit code (0 when `_start`
+   * returns, the `proc_exit` code otherwise). Traps propagate as exceptions. Closes every
+   * descriptor afterwards.
+   */
+  start(instance: WebAssembly.Instance): number {
+    if (this.started)
+      throw new WasiConfigError('already-started', 'this host already ran a guest; create a new WasiHost per run.');
+    this.started = true;
+    const entry = instance.exports._start;
+    if (typeof entry !== 'function') {
+      this.close();
+      throw new WasiConfigError('missing-export', 'the module has no `_start` export; use initialize() for a reactor.');
+    }
+    try {
+      this.bind(instance);
+      (entry as () => void)();
+      this.exit = 0;
+    } catch (e) {
+      if (!(e instanceof WasiExit)) throw e;
+      this.exit = e.exitCode;
+    } finally {
+      this.close();
+    }
+    return this.exit;
+  }
+
+  /** Prepares a reactor: binds memory and calls `_initialize` when the module exports it. */
+  initialize(instance: WebAssembly.Instance): void {
+    if (this.started)
+      throw new WasiConfigError('already-started', 'this host already ran a guest; create a new WasiHost per run.');
+    this.started = true;
+    this.bind(instance);
+    const init = instance.exports._initialize;
+    if (typeof init === 'function') (init as () => void)();
+  }
+
+  /** The exit code once `start()` has finished (undefined before). */
+  get exitCode(): number | undefined {
+    return this.exit;
+  }
+
+  get stdout(): CapturedOutput {
+    return this.state.stdout.snapshot();
+  }
+
+  get stderr(): CapturedOutput {
+    return this.state.stderr.snapshot();
+  }
+
+  /** Captured stdout decoded as UTF-8 (invalid sequences replaced). */
+  stdoutText(): string {
+    return new TextDecoder().decode(this.state.stdout.snapshot().bytes);
+  }
+
+  stderrText(): string {
+    return new TextDecoder().decode(this.state.stderr.snapshot().bytes);
+  }
+
+  /** Releases every descriptor (host file descriptors included). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.state.closeAll();
+  }
+}
+
+/**
+ * Wraps one implementation as an import: i32 arguments are made unsigned (wasm passes them
+ * signed), a `WasiErrnoError` becomes the return value, anything else (a memory fault, `proc_exit`,
+ * an exception from an output callback) unwinds the guest.
+ */
+function guard(name: WasiFunctionName, impl: (...a: unknown[]) => number): HostFunction {
+  const params = WASI_PREVIEW1_SIGNATURES[name].params;
+  const i32 = params.map((p) => p === 'i32');
+  return ((...args: unknown[]) => {
+    for (let i = 0; i < args.length; i++) if (i32[i]) args[i] = (args[i] as number) >>> 0;
+    try {
+      return impl(...args);
+    } catch (e) {
+      if (e instanceof WasiErrnoError) return e.errno;
+      throw e;
+    }
+  }) as HostFunction;
+}
