@@ -59,7 +59,8 @@ export async function watToWasm(source: string, file = 'input.wat'): Promise<Uin
   const mod = wabt.parseWat(file, source, featuresOf(source));
   try {
     mod.resolveNames();
-    mod.validate();
+    // wabt's validate takes the feature flags too; its typings omit the parameter.
+    (mod as unknown as { validate(features: WabtFeatures): void }).validate(featuresOf(source));
     return new Uint8Array(mod.toBinary({ write_debug_names: true }).buffer);
   } finally {
     mod.destroy();

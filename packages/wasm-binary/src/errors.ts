@@ -8,6 +8,8 @@ export class WasmDecodeError extends Error {
     readonly expected: string,
     /** Why, when more can be said than what was expected. */
     readonly detail?: string,
+    /** True when decoding ran into the end of the whole input (a file cut short), not of a section or body. */
+    readonly endOfInput = false,
   ) {
     super(`at byte ${offset}: expected ${expected}${detail ? ` (${detail})` : ''}`);
   }

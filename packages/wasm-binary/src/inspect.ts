@@ -233,7 +233,9 @@ export function inspectModule(bytes: Uint8Array): ModuleInspection {
     limitsFeatures(t.limits, f);
     if (t.refType !== 0x70) valTypeFeatures(t.refType, f);
   }
+  // A memory index above 0 with one memory is an invalid index under every proposal, not multi-memory.
   if (out.memories.length > 1) f.add('multi-memory');
+  else f.delete('multi-memory');
   if (out.tables.length > 1) f.add('reference-types');
   for (const t of out.types) compositeTypeFeatures(t.type, f);
   return out;

@@ -224,7 +224,7 @@ def(0x04, 'if', K.if, 'mvp');
 def(0x05, 'else', K.else, 'mvp');
 def(0x06, 'try', K.try, LEGACY);
 def(0x07, 'catch', K.catch, LEGACY);
-def(0x08, 'throw', K.u32, EH);
+def(0x08, 'throw', K.u32, LEGACY);
 def(0x09, 'rethrow', K.u32, LEGACY);
 def(0x0a, 'throw_ref', K.none, EH);
 def(0x0b, 'end', K.end, 'mvp');

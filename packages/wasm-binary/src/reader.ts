@@ -36,7 +36,8 @@ export class BinaryReader {
   }
 
   fail(expected: string, detail?: string, offset = this.pos): never {
-    throw new WasmDecodeError(offset, expected, detail);
+    const ranOut = detail === 'unexpected end' || /^only \d+ (bytes )?left$/.test(detail ?? '');
+    throw new WasmDecodeError(offset, expected, detail, ranOut && this.end >= this.bytes.length);
   }
 
   /** Starts recording non-canonical LEB widths into a fresh map, returned by `takeHints`. */

@@ -2,7 +2,7 @@ import type { Instruction } from './instructions.js';
 import { decodeExpression, encodeExpression } from './instructions.js';
 import type { BinaryReader, LebHints } from './reader.js';
 import type { RefType, StorageType, ValType } from './types.js';
-import { readHeapType, readStorageType, readValType, writeValType } from './types.js';
+import { readHeapType, readStorageType, readValType, refTypeOf, writeValType } from './types.js';
 import type { BinaryWriter } from './writer.js';
 
 export const SectionId = {
@@ -258,7 +258,7 @@ export function readLimits(r: BinaryReader, what: 'memory' | 'table'): Limits {
   const start = r.pos;
   const flags = r.u8(`${what} limits flags`);
   const allowed = what === 'memory' ? 0x0f : 0x05;
-  if (flags & ~allowed || (flags & 0x02 && !(flags & 0x01))) {
+  if (flags & ~allowed) {
     r.fail(`valid ${what} limits flags`, `got 0x${flags.toString(16)}`, start);
   }
   const is64 = (flags & 0x04) !== 0;
@@ -285,7 +285,10 @@ export function writeLimits(w: BinaryWriter, l: Limits): void {
 }
 
 function readTableType(r: BinaryReader): TableType {
+  const at = r.pos;
   const refType = readValType(r, 'a table element type');
+  if (refTypeOf(refType) === undefined)
+    r.fail('a reference type for the table elements', `got 0x${(refType as number).toString(16)}`, at);
   return { refType, limits: readLimits(r, 'table') };
 }
 
@@ -447,7 +450,7 @@ export function readLocals(r: BinaryReader): LocalDecl[] {
       const at = r.pos;
       const count = r.u32('a local count');
       total += count;
-      if (total > 50_000) r.fail('at most 50000 locals per function', `declared ${total}`, at);
+      if (total > 0xffffffff) r.fail('at most 2^32-1 locals per function', `declared ${total}`, at);
       return { count, type: readValType(r, 'a local type') };
     },
     2,

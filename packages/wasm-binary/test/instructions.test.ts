@@ -625,7 +625,7 @@ describe('bodies built by wabt', () => {
       ['threads'],
       ['tail-call'],
       ['tail-call'],
-      ['legacy-exception-handling', 'exception-handling'],
+      ['legacy-exception-handling'],
       ['bulk-memory', 'reference-types', 'saturating-float-to-int', 'sign-extension'],
     ];
     bodies.forEach(({ start, end }, i) => {

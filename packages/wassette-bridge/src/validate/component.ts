@@ -23,18 +23,16 @@ export async function componentWit(bytes: Uint8Array): Promise<string> {
 export function exportedFunctions(wit: string): ComponentFunction[] {
   const out: ComponentFunction[] = [];
   const interfaces = new Map<string, ComponentFunction[]>();
-  const blocks = /\b(world|interface)\s+([\w-]+)\s*\{([\s\S]*?)\n\s*\}/g;
   const worldExports: string[] = [];
-  for (const m of wit.matchAll(blocks)) {
-    const [, kind, name, body] = m;
+  for (const { kind, name, body } of witBlocks(wit)) {
     if (kind === 'interface') {
       const fns: ComponentFunction[] = [];
-      for (const f of (body ?? '').matchAll(/^\s*([\w-]+)\s*:\s*(func\([^;]*?\)(?:\s*->\s*[^;]+)?)\s*;/gm)) {
+      for (const f of topLevel(body).matchAll(/^\s*([\w-]+)\s*:\s*(func\([^;]*?\)(?:\s*->\s*[^;]+)?)\s*;/gm)) {
         fns.push({ name: f[1] as string, signature: (f[2] as string).replace(/\s+/g, ' ') });
       }
-      interfaces.set(name as string, fns);
+      interfaces.set(name, fns);
     } else {
-      for (const e of (body ?? '').matchAll(/^\s*export\s+([^;]+);/gm)) worldExports.push((e[1] as string).trim());
+      for (const e of topLevel(body).matchAll(/^\s*export\s+([^;]+);/gm)) worldExports.push((e[1] as string).trim());
     }
   }
   for (const e of worldExports) {
@@ -45,6 +43,33 @@ export function exportedFunctions(wit: string): ComponentFunction[] {
     }
     const ifaceName = /^(?:[\w-]+:[\w-]+\/)?([\w-]+)(?:@[\w.+-]+)?$/.exec(e)?.[1] ?? e;
     for (const f of interfaces.get(ifaceName) ?? []) out.push({ name: `${e}#${f.name}`, signature: f.signature });
+  }
+  return out;
+}
+
+/** `world` and `interface` blocks of a WIT document, with their bodies found by brace matching. */
+function* witBlocks(wit: string): Generator<{ kind: string; name: string; body: string }> {
+  const head = /\b(world|interface)\s+([\w-]+)\s*\{/g;
+  for (let m = head.exec(wit); m; m = head.exec(wit)) {
+    let depth = 1;
+    let i = head.lastIndex;
+    for (; i < wit.length && depth > 0; i++) {
+      if (wit[i] === '{') depth++;
+      else if (wit[i] === '}') depth--;
+    }
+    yield { kind: m[1] as string, name: m[2] as string, body: wit.slice(head.lastIndex, i - 1) };
+    head.lastIndex = i;
+  }
+}
+
+/** The body with nested `{ ... }` blocks (records, variants, inline interfaces) blanked out. */
+function topLevel(body: string): string {
+  let depth = 0;
+  let out = '';
+  for (const ch of body) {
+    if (ch === '{') depth++;
+    if (depth === 0) out += ch;
+    if (ch === '}') depth--;
   }
   return out;
 }

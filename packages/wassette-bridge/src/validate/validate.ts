@@ -7,6 +7,7 @@ import {
   UNSUPPORTED_BY_NODE20_V8,
   WasmDecodeError,
 } from '@portalis/wasm-binary';
+import { misalignedAtomic } from './atomics.js';
 import { coreCapabilities, WASI_PREVIEW1_MODULES } from './capabilities.js';
 import { componentMetadata, componentWit } from './component.js';
 import { coreMetadata } from './metadata.js';
@@ -120,7 +121,7 @@ function engineRejection(bytes: Uint8Array): { message: string; offset: number |
 }
 
 function isTruncation(e: WasmDecodeError, size: number): boolean {
-  return e.detail === 'unexpected end' || /bytes? left$/.test(e.detail ?? '') || e.offset >= size;
+  return e.endOfInput || e.offset >= size;
 }
 
 function decodeFailure(e: WasmDecodeError, size: number): ValidationError {
@@ -189,7 +190,12 @@ function coreWarnings(m: ModuleInspection, meta: ModuleMetadata, report: Report,
   }
 }
 
-function validateCore(bytes: Uint8Array, sha256: string, report: Report, options: ValidateOptions): void {
+async function validateCore(
+  bytes: Uint8Array,
+  sha256: string,
+  report: Report,
+  options: ValidateOptions,
+): Promise<void> {
   const engineValid = WebAssembly.validate(source(bytes));
   let inspection: ModuleInspection | undefined;
   let decodeError: WasmDecodeError | undefined;
@@ -204,6 +210,8 @@ function validateCore(bytes: Uint8Array, sha256: string, report: Report, options
     coreWarnings(inspection, report.metadata, report, options);
   }
   if (engineValid) {
+    const atomic = inspection?.features.has('threads') ? misalignedAtomic(bytes) : undefined;
+    if (atomic) report.error({ code: 'invalid', message: `invalid module: ${atomic}` });
     if (decodeError) {
       report.warn({
         code: 'decoder-gap',
@@ -236,10 +244,10 @@ async function validateComponent(bytes: Uint8Array, sha256: string, report: Repo
     return;
   }
   const features = new Set<Feature>();
-  const checkModules = (comp: ComponentInspection): void => {
+  const checkModules = async (comp: ComponentInspection): Promise<void> => {
     for (const nested of comp.coreModules) {
       const sub = new Report(undefined, 0);
-      validateCore(nested.bytes, '', sub, {});
+      await validateCore(nested.bytes, '', sub, {});
       for (const f of sub.metadata?.features ?? []) features.add(f);
       for (const e of sub.errors) {
         report.error({
@@ -249,9 +257,9 @@ async function validateComponent(bytes: Uint8Array, sha256: string, report: Repo
         });
       }
     }
-    for (const child of comp.components) checkModules(child);
+    for (const child of comp.components) await checkModules(child);
   };
-  checkModules(c);
+  await checkModules(c);
   let wit: string | undefined;
   try {
     wit = await componentWit(bytes);
@@ -330,7 +338,7 @@ export async function validateWasm(input: WasmInput, options: ValidateOptions = 
       .finish();
   }
   const digest = sha256Hex(bytes);
-  if (preamble.kind === 'core') validateCore(bytes, '', report, options);
+  if (preamble.kind === 'core') await validateCore(bytes, '', report, options);
   else await validateComponent(bytes, '', report);
   const sha256 = await digest;
   if (report.metadata) report.metadata.sha256 = sha256;
