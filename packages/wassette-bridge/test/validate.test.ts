@@ -71,6 +71,17 @@ describe('validate: valid binaries', () => {
     expect(m.wasi).toBe('none');
   });
 
+  it('lists exported functions of a component whose world also defines records', async () => {
+    const m = (await client.validate(fixturePath('wasi-component.component.wasm'))).metadata!;
+    expect(m.wasi).toBe('preview2');
+    expect(m.capabilities).toEqual(['env', 'args']);
+    expect(m.component?.exportedFunctions).toEqual([
+      { name: 'greet', signature: 'func(name: string) -> greeting' },
+      { name: 'count-words', signature: 'func(text: string) -> u32' },
+      { name: 'env-count', signature: 'func() -> u32' },
+    ]);
+  });
+
   it('reports features used, including those found only inside code', async () => {
     const bytes = await watToWasm(`;; features: simd tail_call
       (module
