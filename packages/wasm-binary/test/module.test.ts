@@ -58,7 +58,7 @@ describe('decodeModule / encodeModule', () => {
       types: [{ prefix: undefined, supertypes: [], type: { kind: 'func', params: [], results: [] } }],
     });
     const out = encodeModule(m);
-    expect(WebAssembly.validate(out)).toBe(true);
+    expect(WebAssembly.validate(out as BufferSource)).toBe(true);
     expect(decodeModule(out).sections[0]).toMatchObject({
       id: 'type',
       groups: [{ types: [{ type: { kind: 'func' } }] }],
@@ -77,7 +77,7 @@ describe('decodeModule / encodeModule', () => {
       }
       if (error === undefined) {
         // A cut at a section boundary leaves a shorter module that is still well-formed.
-        expect(WebAssembly.validate(head), `cut at ${cut}`).toBe(true);
+        expect(WebAssembly.validate(head as BufferSource), `cut at ${cut}`).toBe(true);
         continue;
       }
       expect(error, `cut at ${cut}`).toBeInstanceOf(WasmDecodeError);
@@ -185,7 +185,7 @@ describe('inspectComponent', () => {
     expect(c.exports.map((e) => e.name)).toContain('add');
     expect(c.coreModules.length).toBeGreaterThanOrEqual(1);
     const nested = c.coreModules[0];
-    expect(nested && WebAssembly.validate(nested.bytes)).toBe(true);
+    expect(nested && WebAssembly.validate(nested.bytes as BufferSource)).toBe(true);
   });
 
   it('reports a truncated component with an offset', () => {
