@@ -1,5 +1,5 @@
 import { Errno, Fdflags, Filetype, Fstflags, Rights, Whence } from './abi.js';
-import { fail } from './errors.js';
+import { fail, WasiErrnoError } from './errors.js';
 import type { FsDirEntry } from './fs/backend.js';
 import { encodeUtf8 } from './memory.js';
 import type { Descriptor, HostState } from './state.js';
@@ -212,7 +212,8 @@ export const fdCalls = {
   },
 
   fd_read(s: HostState, fd: number, iovs: number, iovsLen: number, nreadPtr: number): number {
-    const d = s.get(fd, Rights.FD_READ);
+    // The type of an unverified open only matters if the read fails with ISDIR.
+    const d = s.get(fd, Rights.FD_READ, false);
     const mem = s.mem();
     let total = 0;
     if (d.kind === 'stdin') {
@@ -224,9 +225,18 @@ export const fdCalls = {
         if (n < len) break;
       }
     } else if (d.file) {
-      for (const [ptr, len] of mem.iovecs(iovs, iovsLen)) {
+      const view = mem.view(iovs, iovsLen * 8);
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = view.getUint32(iovs + i * 8, true);
+        const len = view.getUint32(iovs + i * 8 + 4, true);
         if (len === 0) continue;
-        const n = d.file.read(mem.bytes(ptr, len), d.position);
+        let n: number;
+        try {
+          n = d.file.read(mem.bytes(ptr, len), d.position);
+        } catch (e) {
+          if (d.unverified && e instanceof WasiErrnoError && e.errno === Errno.ISDIR) s.get(fd, Rights.FD_READ);
+          throw e;
+        }
         total += n;
         d.position += BigInt(n);
         if (n < len) break;
@@ -251,7 +261,10 @@ export const fdCalls = {
       }
     } else if (d.file) {
       if (d.flags & Fdflags.APPEND) d.position = d.file.stat().size;
-      for (const [ptr, len] of mem.iovecs(iovs, iovsLen)) {
+      const view = mem.view(iovs, iovsLen * 8);
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = view.getUint32(iovs + i * 8, true);
+        const len = view.getUint32(iovs + i * 8 + 4, true);
         if (len === 0) continue;
         const n = d.file.write(mem.bytes(ptr, len), d.position);
         total += n;
@@ -308,7 +321,8 @@ export const fdCalls = {
           e.ino = 0n;
         }
       }
-      const name = encodeUtf8(e.name);
+      const name = e.encoded ?? encodeUtf8(e.name);
+      e.encoded = name;
       const header = direntHeader;
       const hv = direntView;
       hv.setBigUint64(0, BigInt(i + 1), true);

@@ -1,4 +1,5 @@
 import {
+  ALL_RIGHTS,
   DIRECTORY_RIGHTS,
   Errno,
   Fdflags,
@@ -14,6 +15,8 @@ import { fail, WasiErrnoError } from './errors.js';
 import type { FsDirectory, FsOpened, FsStat } from './fs/backend.js';
 import { checkPathText, FOLLOW, symlinkEscapes, walkPath } from './fs/resolve.js';
 import { Descriptor, type HostState } from './state.js';
+
+const RIGHTS_MASK = BigInt(ALL_RIGHTS);
 
 /** Reads a path argument: NUL is INVAL (as on Unix), invalid UTF-8 is ILSEQ (as Wasmtime). */
 function readPath(s: HostState, ptr: number, len: number): string {
@@ -139,9 +142,10 @@ export const pathCalls = {
     if (directory && (create || truncate)) fail(Errno.INVAL);
     // Rights beyond what the directory may hand out are dropped, never granted (wasi-libc asks for
     // the maximum and expects the intersection).
-    const base = Number(BigInt.asUintN(30, rightsBase)) & d.rightsInheriting;
-    const inheriting = Number(BigInt.asUintN(30, rightsInheriting)) & d.rightsInheriting;
-    const write = (Number(BigInt.asUintN(30, rightsBase)) & WRITE_INTENT_RIGHTS) !== 0;
+    const requested = Number(rightsBase & RIGHTS_MASK);
+    const base = requested & d.rightsInheriting;
+    const inheriting = Number(rightsInheriting & RIGHTS_MASK) & d.rightsInheriting;
+    const write = (requested & WRITE_INTENT_RIGHTS) !== 0;
     if (d.readOnly && (create || truncate || write || fdflags & Fdflags.APPEND))
       fail(Errno.PERM, 'the directory was granted read-only');
     let needed = Rights.PATH_OPEN;
@@ -165,6 +169,8 @@ export const pathCalls = {
     let desc: Descriptor;
     if (opened.kind === 'file') {
       desc = new Descriptor('file', base & FILE_RIGHTS, inheriting, fdflags, d.readOnly, opened.file);
+      desc.unverified = opened.unverified === true;
+      desc.requestedBase = base;
     } else {
       if (write) {
         opened.directory.close();

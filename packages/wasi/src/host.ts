@@ -74,7 +74,7 @@ export class WasiHost {
     }
     const table = {} as Record<WasiFunctionName, HostFunction>;
     for (const name of Object.keys(WASI_PREVIEW1_SIGNATURES) as WasiFunctionName[]) {
-      table[name] = guard(name, implementations[name].bind(null, s) as (...a: unknown[]) => number);
+      table[name] = guard(implementations[name].bind(null, s) as (...a: unknown[]) => number);
     }
     this.imports = { wasi_snapshot_preview1: table };
   }
@@ -159,16 +159,26 @@ export class WasiHost {
  * signed), a `WasiErrnoError` becomes the return value, anything else (a memory fault, `proc_exit`,
  * an exception from an output callback) unwinds the guest.
  */
-function guard(name: WasiFunctionName, impl: (...a: unknown[]) => number): HostFunction {
-  const params = WASI_PREVIEW1_SIGNATURES[name].params;
-  const i32 = params.map((p) => p === 'i32');
-  return ((...args: unknown[]) => {
-    for (let i = 0; i < args.length; i++) if (i32[i]) args[i] = (args[i] as number) >>> 0;
+function guard(impl: (...a: unknown[]) => number): HostFunction {
+  // i32 arguments arrive as (signed) numbers and i64 as BigInt, so `typeof` tells which to make
+  // unsigned. A fixed arity avoids rest parameters and spreads, which cost more than a cheap call.
+  const u = (v: unknown): unknown => (typeof v === 'number' ? v >>> 0 : v);
+  return ((
+    a: unknown,
+    b: unknown,
+    c: unknown,
+    d: unknown,
+    e: unknown,
+    f: unknown,
+    g: unknown,
+    h: unknown,
+    i: unknown,
+  ) => {
     try {
-      return impl(...args);
-    } catch (e) {
-      if (e instanceof WasiErrnoError) return e.errno;
-      throw e;
+      return impl(u(a), u(b), u(c), u(d), u(e), u(f), u(g), u(h), u(i));
+    } catch (err) {
+      if (err instanceof WasiErrnoError) return err.errno;
+      throw err;
     }
   }) as HostFunction;
 }

@@ -17,24 +17,29 @@ const encoder = new TextEncoder();
  * (its ArrayBuffer is replaced), so callers take them fresh per call and never keep them.
  */
 export class GuestMemory {
-  private buffer: ArrayBuffer | undefined;
-  private dv!: DataView;
-  private u8!: Uint8Array;
+  private dv: DataView;
+  private u8: Uint8Array;
 
-  constructor(private readonly memory: WebAssembly.Memory) {}
+  constructor(private readonly memory: WebAssembly.Memory) {
+    this.u8 = new Uint8Array(memory.buffer);
+    this.dv = new DataView(memory.buffer);
+  }
 
+  /**
+   * `memory.buffer` is a slow accessor, so the views are kept until they can be stale: growth
+   * detaches a non-shared buffer (length 0) and lengthens a shared one (a bounds miss).
+   */
   private refresh(): void {
-    const b = this.memory.buffer as ArrayBuffer;
-    if (b !== this.buffer) {
-      this.buffer = b;
-      this.dv = new DataView(b);
-      this.u8 = new Uint8Array(b);
-    }
+    const b = this.memory.buffer;
+    this.dv = new DataView(b);
+    this.u8 = new Uint8Array(b);
   }
 
   check(ptr: number, len: number): void {
-    this.refresh();
-    if (ptr < 0 || len < 0 || ptr + len > this.u8.length) throw new WasiMemoryFault(ptr, len);
+    if (ptr + len > this.u8.length || this.u8.length === 0) {
+      this.refresh();
+      if (ptr + len > this.u8.length) throw new WasiMemoryFault(ptr, len);
+    }
   }
 
   /** Bytes of guest memory (a view, valid until the guest next grows its memory). */
@@ -71,6 +76,12 @@ export class GuestMemory {
   /** Decodes a guest string; invalid UTF-8 yields `undefined` (the caller answers ILSEQ). */
   string(ptr: number, len: number): string | undefined {
     const raw = this.bytes(ptr, len);
+    if (len <= 64) {
+      // Short ASCII names (nearly every path) skip TextDecoder, which costs more than the call.
+      let ascii = true;
+      for (let i = 0; i < len; i++) if ((raw[i] as number) > 0x7f) ascii = false;
+      if (ascii) return String.fromCharCode.apply(null, raw as unknown as number[]);
+    }
     try {
       return decoder.decode(raw);
     } catch {

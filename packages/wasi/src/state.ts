@@ -20,16 +20,20 @@ export interface Listing {
 export class Descriptor {
   position = 0n;
   listing: Listing | undefined;
+  /** The open did not check whether this is a directory; `verify()` does, before it matters. */
+  unverified = false;
+  /** Rights asked for at open, to recompute them if `verify()` finds a directory. */
+  requestedBase = 0;
 
   constructor(
-    readonly kind: DescriptorKind,
+    public kind: DescriptorKind,
     public rightsBase: number,
     public rightsInheriting: number,
     public flags: number,
     /** Inherited from the preopen: refuse every mutation through this descriptor. */
     readonly readOnly: boolean,
-    readonly file?: FsFile,
-    readonly dir?: FsDirectory,
+    public file?: FsFile,
+    public dir?: FsDirectory,
     /** Set on preopened directories: the name `fd_prestat_dir_name` reports. */
     readonly preopenName?: string,
   ) {}
@@ -42,6 +46,19 @@ export class Descriptor {
         return Filetype.DIRECTORY;
       default:
         return Filetype.CHARACTER_DEVICE;
+    }
+  }
+
+  /** Settles the type of an unverified open: turns the descriptor into a directory if it is one. */
+  verify(): void {
+    if (!this.unverified) return;
+    this.unverified = false;
+    const dir = this.file?.asDirectory?.();
+    if (dir) {
+      this.kind = 'directory';
+      this.dir = dir;
+      this.file = undefined;
+      this.rightsBase = this.requestedBase & DIRECTORY_RIGHTS;
     }
   }
 
@@ -86,9 +103,10 @@ export class HostState {
   }
 
   /** The descriptor `fd` if it is open and holds every right in `rights` (ENOTCAPABLE otherwise). */
-  get(fd: number, rights = 0): Descriptor {
+  get(fd: number, rights = 0, typeMatters = true): Descriptor {
     const d = this.fds[fd];
     if (d === undefined) fail(Errno.BADF);
+    if (d.unverified && typeMatters) d.verify();
     if ((d.rightsBase & rights) !== rights) fail(Errno.NOTCAPABLE);
     return d;
   }
@@ -120,7 +138,7 @@ export class HostState {
   }
 
   remove(fd: number): Descriptor {
-    const d = this.get(fd);
+    const d = this.get(fd, 0, false);
     this.fds[fd] = undefined;
     this.openCount--;
     while (this.fds.length > 0 && this.fds[this.fds.length - 1] === undefined) this.fds.pop();

@@ -38,6 +38,8 @@ export interface FsDirEntry {
   filetype: Filetype;
   /** Filled in when the backend has it for free; otherwise the host asks `lookup(name)` when it needs it. */
   ino?: bigint;
+  /** The name as UTF-8, cached by the host between `fd_readdir` calls. */
+  encoded?: Uint8Array;
 }
 
 export interface FsOpenFlags {
@@ -50,7 +52,14 @@ export interface FsOpenFlags {
   write: boolean;
 }
 
-export type FsOpened = { kind: 'file'; file: FsFile } | { kind: 'directory'; directory: FsDirectory };
+/**
+ * `unverified` marks a read-only open whose type the backend did not check (an fstat per open is
+ * the single largest cost of opening a file in Node). The host asks `asDirectory()` before any
+ * call whose answer depends on the type.
+ */
+export type FsOpened =
+  | { kind: 'file'; file: FsFile; unverified?: boolean }
+  | { kind: 'directory'; directory: FsDirectory };
 
 /**
  * A held directory. `name` is one path component or `'.'` (the directory itself) for lookups and
@@ -90,4 +99,6 @@ export interface FsFile {
   sync(): void;
   datasync(): void;
   close(): void;
+  /** For an `unverified` open: the same handle as a directory when it is one (ownership moves), else undefined. */
+  asDirectory?(): FsDirectory | undefined;
 }

@@ -106,6 +106,21 @@ const seconds = (ns: bigint): number => Number(ns) / 1e9;
 const OPEN_BASE = constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const O_DIRECTORY = constants.O_DIRECTORY;
 
+export interface HostDirectoryOptions {
+  /**
+   * Reach children through `/proc/self/fd` (race-free, Linux). Default: whenever /proc is there.
+   * `false` forces the portable path-string mode, which tests use to cover macOS behaviour.
+   */
+  useProcFd?: boolean;
+  /**
+   * Report each entry's inode number in `fd_readdir` (`d_ino`), as the spec and Wasmtime do. Node
+   * can only learn it with one lstat per entry, which dominates listing a large directory; `false`
+   * reports 0 instead, as node:wasi does (beware: some programs skip entries whose d_ino is 0).
+   * Default true.
+   */
+  readdirInodes?: boolean;
+}
+
 /**
  * A directory of the host filesystem granted to the guest.
  *
@@ -122,7 +137,12 @@ export class HostDirectory implements FsBackend {
   /** The granted directory with the host's own symlinks resolved (the grant is the host's choice). */
   readonly hostPath: string;
 
-  constructor(hostPath: string) {
+  private readonly useProcFd: boolean | undefined;
+  private readonly readdirInodes: boolean;
+
+  constructor(hostPath: string, options: HostDirectoryOptions = {}) {
+    this.useProcFd = options.useProcFd;
+    this.readdirInodes = options.readdirInodes ?? true;
     let real: string;
     try {
       real = realpathSync(hostPath);
@@ -139,8 +159,8 @@ export class HostDirectory implements FsBackend {
 
   openRoot(): FsDirectory {
     const fd = wrap(() => openSync(this.hostPath, constants.O_RDONLY | O_DIRECTORY));
-    const viaProc = existsSync(`/proc/self/fd/${fd}`);
-    return new HostDir(fd, this.hostPath, viaProc, true);
+    const viaProc = this.useProcFd ?? existsSync(`/proc/self/fd/${fd}`);
+    return new HostDir(fd, this.hostPath, viaProc, true, this.readdirInodes);
   }
 }
 
@@ -153,8 +173,11 @@ class HostDir implements FsDirectory {
     private readonly path: string,
     private readonly viaProc: boolean,
     private readonly isRoot: boolean,
+    private readonly readdirInodes: boolean,
   ) {
-    this.prefix = viaProc ? `/proc/self/fd/${fd}/` : `${path}/`;
+    // The root is addressed by its path: replacing it needs write access to its parent, which is
+    // outside the grant, so no guest can swap it; every directory below goes through its fd.
+    this.prefix = viaProc && !isRoot ? `/proc/self/fd/${fd}/` : `${path}/`;
   }
 
   private at(name: string): string {
@@ -189,7 +212,7 @@ class HostDir implements FsDirectory {
   }
 
   private adopt(fd: number, name: string, isDir: boolean): void {
-    if (this.viaProc) return;
+    if (this.viaProc || this.isRoot) return;
     // Fallback mode: the path may have been swapped between lookup and open; make sure the object
     // we hold is the one a no-follow lookup sees now.
     const held = fstatSync(fd, { bigint: true });
@@ -208,7 +231,7 @@ class HostDir implements FsDirectory {
       throw this.symlinkOr(name, e);
     }
     wrap(() => this.adopt(fd, name, true));
-    return new HostDir(fd, `${this.path}/${name}`, this.viaProc, false);
+    return new HostDir(fd, `${this.path}/${name}`, this.viaProc, false, this.readdirInodes);
   }
 
   openFile(name: string, flags: FsOpenFlags): FsOpened {
@@ -223,16 +246,24 @@ class HostDir implements FsDirectory {
     } catch (e) {
       throw flags.directory ? this.symlinkOr(name, e) : errnoFromNode(e);
     }
-    let st: BigIntStats;
+    const childPath = `${this.path}/${name}`;
+    // Opening a directory for writing fails with EISDIR, so a writable open is a file. A read-only
+    // open is left unverified (the host fstat's it only when the type matters) unless the path
+    // fallback must check identity anyway.
+    if (!flags.directory && (flags.write || this.viaProc || this.isRoot)) {
+      const asDir = () => new HostDir(fd, childPath, this.viaProc, false, this.readdirInodes);
+      return { kind: 'file', file: new HostFile(fd, flags.write ? undefined : asDir), unverified: !flags.write };
+    }
+    let isDir = false;
     try {
-      st = fstatSync(fd, { bigint: true });
-      if (name !== '.') this.adopt(fd, name, st.isDirectory());
+      isDir = fstatSync(fd).isDirectory();
+      if (name !== '.') this.adopt(fd, name, isDir);
     } catch (e) {
       closeSync(fd);
       throw errnoFromNode(e);
     }
-    if (st.isDirectory())
-      return { kind: 'directory', directory: new HostDir(fd, `${this.path}/${name}`, this.viaProc, false) };
+    if (isDir)
+      return { kind: 'directory', directory: new HostDir(fd, childPath, this.viaProc, false, this.readdirInodes) };
     return { kind: 'file', file: new HostFile(fd) };
   }
 
@@ -303,7 +334,7 @@ class HostDir implements FsDirectory {
         else if (d.isCharacterDevice()) filetype = Filetype.CHARACTER_DEVICE;
         else if (d.isBlockDevice()) filetype = Filetype.BLOCK_DEVICE;
         else if (d.isSocket()) filetype = Filetype.SOCKET_STREAM;
-        out.push({ name: d.name, filetype });
+        out.push(this.readdirInodes ? { name: d.name, filetype } : { name: d.name, filetype, ino: 0n });
       }
       return out;
     });
@@ -321,19 +352,35 @@ class HostDir implements FsDirectory {
 }
 
 class HostFile implements FsFile {
-  constructor(private readonly fd: number) {}
+  constructor(
+    private readonly fd: number,
+    private readonly asDir?: () => FsDirectory,
+  ) {}
+
+  asDirectory(): FsDirectory | undefined {
+    if (!this.asDir) return undefined;
+    return wrap(() => fstatSync(this.fd).isDirectory()) ? this.asDir() : undefined;
+  }
 
   stat(): FsStat {
     return wrap(() => toStat(fstatSync(this.fd, { bigint: true })));
   }
 
   read(into: Uint8Array, position: bigint): number {
-    return wrap(() => readSync(this.fd, into, 0, into.length, position));
+    try {
+      return readSync(this.fd, into, 0, into.length, position);
+    } catch (e) {
+      throw errnoFromNode(e);
+    }
   }
 
   write(from: Uint8Array, position: bigint): number {
     if (position > BigInt(Number.MAX_SAFE_INTEGER)) fail(Errno.FBIG);
-    return wrap(() => writeSync(this.fd, from, 0, from.length, Number(position)));
+    try {
+      return writeSync(this.fd, from, 0, from.length, Number(position));
+    } catch (e) {
+      throw errnoFromNode(e);
+    }
   }
 
   setSize(size: bigint): void {

@@ -46,6 +46,11 @@ export function checkPathText(path: string, byteLen: number): void {
 export function walkPath<T>(base: FsDirectory, path: string, final: FinalStep<T>): T {
   if (path.length === 0) fail(Errno.NOENT, 'empty path');
   if (path.charCodeAt(0) === 47) fail(Errno.PERM, 'absolute paths are not allowed');
+  if (path.indexOf('/') < 0 && path !== '.' && path !== '..' && path.length <= MAX_NAME_BYTES / 3) {
+    // One plain component (the common case): no walk, unless it turns out to be a symlink.
+    const out = final(base, path, false, 0);
+    if (out !== FOLLOW) return out;
+  }
   const pending = path.split('/').reverse();
   const held: FsDirectory[] = [base];
   let follows = 0;
