@@ -1,0 +1,287 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Errno, Fdflags, Filetype, Fstflags, Rights, Whence } from '../src/index.js';
+import { FIXTURES, type FsFixture, type Guest, makeGuest, READ_RIGHTS } from './helpers.js';
+
+describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
+  let fx: FsFixture;
+  afterEach(() => fx.cleanup());
+
+  async function setup(files: Record<string, string> = {}): Promise<Guest> {
+    fx = makeFixture();
+    for (const [p, c] of Object.entries(files)) fx.write(p, c);
+    return makeGuest({ preopens: [{ guestPath: '/work', backend: fx.backend }] });
+  }
+
+  function openRw(g: Guest, path: string, oflags = 1): number {
+    const o = g.open(3, path, { oflags });
+    expect(o.errno).toBe(0);
+    return o.fd;
+  }
+
+  it('fd_prestat_get / fd_prestat_dir_name describe the preopen, BADF elsewhere', async () => {
+    const g = await setup();
+    expect(g.call.fd_prestat_get(3, 0)).toBe(0);
+    expect(g.u8(0)).toBe(0);
+    expect(g.u32(4)).toBe(5);
+    expect(g.call.fd_prestat_dir_name(3, 100, 5)).toBe(0);
+    expect(g.text(100, 5)).toBe('/work');
+    expect(g.call.fd_prestat_dir_name(3, 100, 4)).toBe(Errno.NAMETOOLONG);
+    expect(g.call.fd_prestat_get(1, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_prestat_get(4, 0)).toBe(Errno.BADF);
+    const fd = openRw(g, 'x');
+    expect(g.call.fd_prestat_dir_name(fd, 100, 10)).toBe(Errno.BADF);
+  });
+
+  it('fd_write / fd_read move the offset; fd_read returns 0 at the end', async () => {
+    const g = await setup();
+    const fd = openRw(g, 'f');
+    expect(g.write(fd, 'hello')).toEqual({ errno: 0, n: 5 });
+    expect(g.read(fd).text).toBe('');
+    expect(g.call.fd_seek(fd, 0n, Whence.SET, 0)).toBe(0);
+    expect(g.read(fd, 3).text).toBe('hel');
+    expect(g.read(fd, 10).text).toBe('lo');
+  });
+
+  it('fd_read / fd_write scatter and gather over several iovecs', async () => {
+    const g = await setup({ f: 'abcdefgh' });
+    const fd = g.open(3, 'f').fd;
+    const iov = g.alloc(24);
+    const v = g.view();
+    [
+      [2000, 3],
+      [2100, 0],
+      [2200, 10],
+    ].forEach(([p, l], i) => {
+      v.setUint32(iov + i * 8, p as number, true);
+      v.setUint32(iov + i * 8 + 4, l as number, true);
+    });
+    expect(g.call.fd_read(fd, iov, 3, 0)).toBe(0);
+    expect(g.u32(0)).toBe(8);
+    expect(g.text(2000, 3) + g.text(2200, 5)).toBe('abcdefgh');
+    const w = openRw(g, 'g');
+    expect(g.call.fd_write(w, iov, 3, 0)).toBe(0);
+    expect(g.u32(0)).toBe(13);
+  });
+
+  it('fd_seek: SET, CUR, END, past the end (a hole reads as zeros), negative and bad whence', async () => {
+    const g = await setup({ f: '0123456789' });
+    const fd = openRw(g, 'f', 0);
+    expect(g.call.fd_seek(fd, 4n, Whence.SET, 0)).toBe(0);
+    expect(g.u64(0)).toBe(4n);
+    expect(g.call.fd_seek(fd, 2n, Whence.CUR, 0)).toBe(0);
+    expect(g.u64(0)).toBe(6n);
+    expect(g.call.fd_seek(fd, -3n, Whence.END, 0)).toBe(0);
+    expect(g.u64(0)).toBe(7n);
+    expect(g.call.fd_seek(fd, -8n, Whence.CUR, 0)).toBe(Errno.INVAL);
+    expect(g.call.fd_seek(fd, 0n, 3, 0)).toBe(Errno.INVAL);
+    expect(g.call.fd_seek(fd, 14n, Whence.SET, 0)).toBe(0);
+    g.write(fd, 'X');
+    expect(g.fstat(fd).stat.size).toBe(15n);
+    g.call.fd_seek(fd, 10n, Whence.SET, 0);
+    expect([...g.read(fd).bytes]).toEqual([0, 0, 0, 0, 88]);
+  });
+
+  it('fd_tell reports the offset', async () => {
+    const g = await setup({ f: 'abc' });
+    const fd = g.open(3, 'f').fd;
+    g.read(fd, 2);
+    expect(g.call.fd_tell(fd, 0)).toBe(0);
+    expect(g.u64(0)).toBe(2n);
+  });
+
+  it('fd_pread / fd_pwrite use the given offset and leave the file offset alone', async () => {
+    const g = await setup({ f: 'abcdef' });
+    const fd = openRw(g, 'f', 0);
+    const [p, l] = g.put('XY');
+    const iov = g.alloc(8);
+    g.view().setUint32(iov, p, true);
+    g.view().setUint32(iov + 4, l, true);
+    expect(g.call.fd_pwrite(fd, iov, 1, 2n, 0)).toBe(0);
+    expect(g.u32(0)).toBe(2);
+    const buf = g.alloc(16);
+    g.view().setUint32(iov, buf, true);
+    g.view().setUint32(iov + 4, 16, true);
+    expect(g.call.fd_pread(fd, iov, 1, 1n, 0)).toBe(0);
+    expect(g.text(buf, g.u32(0))).toBe('bXYef');
+    g.call.fd_tell(fd, 0);
+    expect(g.u64(0)).toBe(0n);
+    expect(fx.read('f')).toBe('abXYef');
+  });
+
+  it('fd_close: closes once, then BADF', async () => {
+    const g = await setup({ f: 'x' });
+    const fd = g.open(3, 'f').fd;
+    expect(g.call.fd_close(fd)).toBe(0);
+    expect(g.call.fd_close(fd)).toBe(Errno.BADF);
+    expect(g.read(fd).errno).toBe(Errno.BADF);
+  });
+
+  it('fd_renumber moves a descriptor over another; BADF when either is closed', async () => {
+    const g = await setup({ a: 'AAA', b: 'BBB' });
+    const a = g.open(3, 'a').fd;
+    const b = g.open(3, 'b').fd;
+    expect(g.call.fd_renumber(a, b)).toBe(0);
+    expect(g.read(b).text).toBe('AAA');
+    expect(g.read(a).errno).toBe(Errno.BADF);
+    expect(g.call.fd_renumber(a, b)).toBe(Errno.BADF);
+    expect(g.call.fd_renumber(b, 50)).toBe(Errno.BADF);
+    expect(g.call.fd_renumber(b, b)).toBe(0);
+  });
+
+  it('fd_fdstat_get reports type, flags and rights; fd_fdstat_set_flags toggles APPEND', async () => {
+    const g = await setup({ f: 'abc' });
+    const fd = openRw(g, 'f', 0);
+    expect(g.call.fd_fdstat_get(fd, 0)).toBe(0);
+    expect(g.u8(0)).toBe(Filetype.REGULAR_FILE);
+    expect(g.u16(2)).toBe(0);
+    expect(g.u64(8) & BigInt(Rights.FD_WRITE)).not.toBe(0n);
+    expect(g.call.fd_fdstat_set_flags(fd, Fdflags.APPEND)).toBe(0);
+    expect(g.write(fd, 'Z').errno).toBe(0);
+    expect(fx.read('f')).toBe('abcZ');
+    g.call.fd_fdstat_get(fd, 0);
+    expect(g.u16(2)).toBe(Fdflags.APPEND);
+    expect(g.call.fd_fdstat_set_flags(fd, 0x100)).toBe(Errno.INVAL);
+    expect(g.call.fd_fdstat_get(3, 0)).toBe(0);
+    expect(g.u8(0)).toBe(Filetype.DIRECTORY);
+  });
+
+  it('fd_fdstat_set_rights only drops rights; a dropped right is NOTCAPABLE', async () => {
+    const g = await setup({ f: 'abc' });
+    const fd = openRw(g, 'f', 0);
+    g.call.fd_fdstat_get(fd, 0);
+    const base = g.u64(8);
+    expect(g.call.fd_fdstat_set_rights(fd, base & ~BigInt(Rights.FD_WRITE), 0n)).toBe(0);
+    expect(g.write(fd, 'x').errno).toBe(Errno.NOTCAPABLE);
+    expect(g.read(fd).text).toBe('abc');
+    expect(g.call.fd_fdstat_set_rights(fd, base, 0n)).toBe(Errno.NOTCAPABLE);
+    expect(g.call.fd_fdstat_set_rights(99, 0n, 0n)).toBe(Errno.BADF);
+    // Dropping PATH_OPEN from the preopen stops every open through it.
+    g.call.fd_fdstat_get(3, 0);
+    expect(g.call.fd_fdstat_set_rights(3, g.u64(8) & ~BigInt(Rights.PATH_OPEN), g.u64(16))).toBe(0);
+    expect(g.open(3, 'f').errno).toBe(Errno.NOTCAPABLE);
+  });
+
+  it('rights requested beyond the directory inheriting set are not granted', async () => {
+    const g = await setup({ f: 'abc' });
+    g.call.fd_fdstat_get(3, 0);
+    expect(g.call.fd_fdstat_set_rights(3, g.u64(8), g.u64(16) & ~BigInt(Rights.FD_SEEK))).toBe(0);
+    const fd = g.open(3, 'f', { rights: READ_RIGHTS }).fd;
+    expect(g.call.fd_seek(fd, 1n, Whence.SET, 0)).toBe(Errno.NOTCAPABLE);
+  });
+
+  it('fd_filestat_get / fd_filestat_set_size: truncate and extend', async () => {
+    const g = await setup({ f: 'abcdef' });
+    const fd = openRw(g, 'f', 0);
+    const st = g.fstat(fd);
+    expect(st.errno).toBe(0);
+    expect(st.stat).toMatchObject({ filetype: Filetype.REGULAR_FILE, size: 6n, nlink: 1n });
+    expect(g.call.fd_filestat_set_size(fd, 2n)).toBe(0);
+    expect(fx.read('f')).toBe('ab');
+    expect(g.call.fd_filestat_set_size(fd, 4n)).toBe(0);
+    expect(fx.read('f')).toBe('ab\0\0');
+    expect(g.call.fd_filestat_set_size(3, 0n)).toBe(Errno.NOTCAPABLE);
+  });
+
+  it('fd_filestat_set_times sets explicit times; conflicting flags are INVAL', async () => {
+    const g = await setup({ f: 'x' });
+    const fd = openRw(g, 'f', 0);
+    const t = 1_600_000_000_000_000_000n;
+    expect(g.call.fd_filestat_set_times(fd, t, t + 5_000_000_000n, Fstflags.ATIM | Fstflags.MTIM)).toBe(0);
+    const st = g.fstat(fd).stat;
+    expect(st.atim).toBe(t);
+    expect(st.mtim).toBe(t + 5_000_000_000n);
+    expect(g.call.fd_filestat_set_times(fd, 0n, 0n, Fstflags.ATIM | Fstflags.ATIM_NOW)).toBe(Errno.INVAL);
+    expect(g.call.fd_filestat_set_times(fd, 0n, 0n, Fstflags.MTIM | Fstflags.MTIM_NOW)).toBe(Errno.INVAL);
+    expect(g.call.fd_filestat_set_times(fd, 0n, 0n, 0x10)).toBe(Errno.INVAL);
+    expect(g.call.fd_filestat_set_times(fd, 0n, 0n, Fstflags.MTIM_NOW)).toBe(0);
+    expect(g.fstat(fd).stat.atim).toBe(t);
+  });
+
+  it('fd_advise accepts the six advice values; fd_allocate extends; len 0 is INVAL', async () => {
+    const g = await setup({ f: 'abc' });
+    const fd = openRw(g, 'f', 0);
+    for (let a = 0; a <= 5; a++) expect(g.call.fd_advise(fd, 0n, 10n, a)).toBe(0);
+    expect(g.call.fd_advise(fd, 0n, 10n, 6)).toBe(Errno.INVAL);
+    expect(g.call.fd_allocate(fd, 2n, 8n)).toBe(0);
+    expect(g.fstat(fd).stat.size).toBe(10n);
+    expect(g.call.fd_allocate(fd, 0n, 4n)).toBe(0);
+    expect(g.fstat(fd).stat.size).toBe(10n);
+    expect(g.call.fd_allocate(fd, 0n, 0n)).toBe(Errno.INVAL);
+  });
+
+  it('fd_sync / fd_datasync succeed on files and directories', async () => {
+    const g = await setup({ f: 'abc' });
+    const fd = openRw(g, 'f', 0);
+    expect(g.call.fd_sync(fd)).toBe(0);
+    expect(g.call.fd_datasync(fd)).toBe(0);
+    expect(g.call.fd_sync(3)).toBe(0);
+    expect(g.call.fd_sync(77)).toBe(Errno.BADF);
+  });
+
+  it('a directory descriptor has no read, write or seek rights', async () => {
+    const g = await setup();
+    expect(g.read(3).errno).toBe(Errno.NOTCAPABLE);
+    expect(g.write(3, 'x').errno).toBe(Errno.NOTCAPABLE);
+    expect(g.call.fd_seek(3, 0n, Whence.SET, 0)).toBe(Errno.NOTCAPABLE);
+    const dir = g.open(3, '.', { oflags: 0, rights: READ_RIGHTS });
+    expect(dir.errno).toBe(0);
+    expect(g.read(dir.fd).errno).toBe(Errno.NOTCAPABLE);
+    g.call.fd_fdstat_get(dir.fd, 0);
+    expect(g.u8(0)).toBe(Filetype.DIRECTORY);
+  });
+
+  it('fd_readdir lists . and .., types and inodes, resumes from cookies with any buffer size', async () => {
+    const g = await setup({ 'a.txt': 'a', 'sub/b.txt': 'b' });
+    fx.symlink('a.txt', 'link');
+    const dir = g.open(3, '.', { oflags: 2, rights: READ_RIGHTS }).fd;
+    for (const size of [30, 40, 128, 4096]) {
+      const { errno, entries } = g.readdir(dir, size);
+      expect(errno).toBe(0);
+      const byName = Object.fromEntries(entries.map((e) => [e.name, e]));
+      expect(Object.keys(byName).sort()).toEqual(['.', '..', 'a.txt', 'link', 'sub']);
+      expect(byName['a.txt']?.type).toBe(Filetype.REGULAR_FILE);
+      expect(byName.sub?.type).toBe(Filetype.DIRECTORY);
+      expect(byName.link?.type).toBe(Filetype.SYMBOLIC_LINK);
+      expect(byName['.']?.type).toBe(Filetype.DIRECTORY);
+      expect(byName['a.txt']?.ino).toBe(g.stat(3, 'a.txt').stat.ino);
+      expect(byName['.']?.ino).toBe(g.fstat(dir).stat.ino);
+      entries.forEach((e, i) => expect(e.next).toBe(BigInt(i + 1)));
+    }
+    // A cookie past the end yields nothing.
+    expect(g.call.fd_readdir(dir, 2000, 100, 999n, 0)).toBe(0);
+    expect(g.u32(0)).toBe(0);
+    expect(g.call.fd_readdir(g.open(3, 'a.txt').fd, 2000, 100, 0n, 0)).toBe(Errno.NOTDIR);
+  });
+
+  it('unlinking an open file keeps it readable through the descriptor', async () => {
+    const g = await setup({ f: 'still here' });
+    const fd = g.open(3, 'f').fd;
+    expect(g.pathCall('path_unlink_file', 3, 'f')).toBe(0);
+    expect(fx.exists('f')).toBe(false);
+    expect(g.read(fd).text).toBe('still here');
+    expect(g.fstat(fd).stat.nlink).toBe(0n);
+  });
+
+  it('BADF for descriptors never opened, on every fd_* call', async () => {
+    const g = await setup();
+    const bad = 64;
+    expect(g.call.fd_advise(bad, 0n, 0n, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_allocate(bad, 0n, 1n)).toBe(Errno.BADF);
+    expect(g.call.fd_close(bad)).toBe(Errno.BADF);
+    expect(g.call.fd_datasync(bad)).toBe(Errno.BADF);
+    expect(g.call.fd_fdstat_get(bad, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_fdstat_set_flags(bad, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_filestat_get(bad, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_filestat_set_size(bad, 0n)).toBe(Errno.BADF);
+    expect(g.call.fd_filestat_set_times(bad, 0n, 0n, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_pread(bad, 0, 0, 0n, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_pwrite(bad, 0, 0, 0n, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_read(bad, 0, 0, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_readdir(bad, 0, 0, 0n, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_seek(bad, 0n, 0, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_sync(bad)).toBe(Errno.BADF);
+    expect(g.call.fd_tell(bad, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_write(bad, 0, 0, 0)).toBe(Errno.BADF);
+    expect(g.call.fd_prestat_dir_name(bad, 0, 0)).toBe(Errno.BADF);
+  });
+});
