@@ -245,7 +245,7 @@ describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
       expect(byName['.']?.type).toBe(Filetype.DIRECTORY);
       expect(byName['a.txt']?.ino).toBe(g.stat(3, 'a.txt').stat.ino);
       expect(byName['.']?.ino).toBe(g.fstat(dir).stat.ino);
-      entries.forEach((e, i) => expect(e.next).toBe(BigInt(i + 1)));
+      expect(entries.map((e) => e.next)).toEqual(entries.map((_, i) => BigInt(i + 1)));
     }
     // A cookie past the end yields nothing.
     expect(g.call.fd_readdir(dir, 2000, 100, 999n, 0)).toBe(0);

@@ -181,7 +181,21 @@ class HostDir implements FsDirectory {
   }
 
   private at(name: string): string {
+    if (!this.viaProc && !this.isRoot) this.checkPathStillHeld();
     return this.prefix + name;
+  }
+
+  /**
+   * Path-string mode only: the directory's path must still lead to the directory we hold (not a
+   * symlink swapped in, not another directory). Directories have no hard links, so equal
+   * dev/inode means the path resolves to this very directory at this moment.
+   */
+  private checkPathStillHeld(): void {
+    const held = fstatSync(this.fd, { bigint: true });
+    const seen = lstatSync(this.path, { bigint: true, throwIfNoEntry: false });
+    if (seen === undefined) fail(Errno.NOENT, 'the directory was moved or removed');
+    if (seen.isSymbolicLink() || seen.ino !== held.ino || seen.dev !== held.dev)
+      fail(Errno.PERM, 'the directory was replaced while held');
   }
 
   stat(): FsStat {
@@ -215,11 +229,14 @@ class HostDir implements FsDirectory {
     if (this.viaProc || this.isRoot) return;
     // Fallback mode: the path may have been swapped between lookup and open; make sure the object
     // we hold is the one a no-follow lookup sees now.
-    const held = fstatSync(fd, { bigint: true });
-    const seen = lstatSync(this.at(name), { bigint: true });
-    if (held.ino !== seen.ino || held.dev !== seen.dev || seen.isSymbolicLink() || held.isDirectory() !== isDir) {
+    try {
+      const held = fstatSync(fd, { bigint: true });
+      const seen = lstatSync(this.at(name), { bigint: true }); // at() re-checks the directory path too
+      if (held.ino !== seen.ino || held.dev !== seen.dev || seen.isSymbolicLink() || held.isDirectory() !== isDir)
+        fail(Errno.PERM, 'the path changed while it was being opened');
+    } catch (e) {
       closeSync(fd);
-      fail(Errno.PERM, 'the path changed while it was being opened');
+      throw errnoFromNode(e);
     }
   }
 
