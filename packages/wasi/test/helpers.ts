@@ -161,7 +161,7 @@ export class Guest {
 
   /** Opens, reads all (up to 64 KiB) and closes; returns the errno of the first failing step. */
   readFile(dirfd: number, path: string): { errno: number; text: string } {
-    const o = this.open(dirfd, path, { rights: BigInt(ALL_RIGHTS) & ~64n });
+    const o = this.open(dirfd, path, { rights: READ_RIGHTS });
     if (o.errno) return { errno: o.errno, text: '' };
     const r = this.read(o.fd, 65536);
     this.call.fd_close(o.fd);
