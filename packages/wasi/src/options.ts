@@ -66,7 +66,6 @@ export function resolveEnv(env: WasiHostOptions['env']): [string, string][] {
   const out: [string, string][] = [];
   if (!isGrant) {
     for (const [k, v] of Object.entries(env as Record<string, string>)) {
-      if (k === 'allow' || k === 'from') continue;
       if (ENV_NAME_BAD.test(k) || k === '' || typeof v !== 'string' || v.includes('\0'))
         throw new WasiConfigError(
           'invalid-env',
