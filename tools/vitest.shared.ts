@@ -12,6 +12,8 @@ export function sharedTestConfig(overrides: ViteUserConfig['test'] = {}): ViteUs
       include: ['test/**/*.test.ts'],
       globalSetup: [globalSetup],
       testTimeout: 20_000,
+      // The JSON report feeds tools/test-summary.mts, which prints one total for the whole repository.
+      reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
       ...overrides,
     },
   };
