@@ -17,6 +17,8 @@ export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelectio
 export { defaultProbes, selectEngine } from './engines/select.js';
 export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';
 export { BridgeError, isBridgeError } from './errors.js';
+export type { HostGrant, PathGrant, Policy } from './permissions.js';
+export { ComponentPermissions, parseMemoryQuantity, policyFromYaml } from './permissions.js';
 export { exportedFunctions } from './validate/component.js';
 export type {
   Capability,
