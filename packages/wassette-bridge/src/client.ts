@@ -4,15 +4,42 @@ import type { ValidationReport } from './validate/report.js';
 import type { ValidateOptions, WasmInput } from './validate/validate.js';
 import { validateWasm } from './validate/validate.js';
 
+/** Default limits for executions; each is documented with what happens when a guest reaches it. */
+export interface DefaultLimits {
+  /** Linear memory cap in bytes: `memory.grow` past it returns -1 to the guest. */
+  maxMemoryBytes: number;
+  /** Wall-clock budget per execution: at the deadline the execution fails with `timeout`. */
+  maxExecutionTimeMs: number;
+  /** Instruction budget per execution, when set: running out fails with `out-of-fuel`. */
+  fuel: number | undefined;
+}
+
 /** Client configuration: plain data, fixed once the client exists. */
 export interface WassetteConfig {
+  /** Off turns execution off altogether (validation still works). */
+  enabled: boolean;
   /** Which engine runs modules: `js` (V8, always present), `wasmtime` (native addon) or `auto`. */
   engine: EngineChoice;
+  /** Off runs guests without the deny-by-default sandbox; for trusted code only. */
+  enableSandbox: boolean;
+  limits: DefaultLimits;
+  /** Where compiled and instrumented modules are cached on disk; no disk cache when unset. */
+  cacheDir: string | undefined;
+  /** File that receives one JSON line per execution; no audit log when unset. */
+  auditLog: string | undefined;
   /** Defaults for every `validate` call; per-call options override them. */
   validation: ValidateOptions;
 }
 
-export const DEFAULT_CONFIG: WassetteConfig = Object.freeze({ engine: 'js', validation: Object.freeze({}) });
+export const DEFAULT_CONFIG: WassetteConfig = Object.freeze({
+  enabled: true,
+  engine: 'js',
+  enableSandbox: true,
+  limits: Object.freeze({ maxMemoryBytes: 256 * 1024 * 1024, maxExecutionTimeMs: 30_000, fuel: undefined }),
+  cacheDir: undefined,
+  auditLog: undefined,
+  validation: Object.freeze({}),
+});
 
 export interface WassetteClientOptions extends Partial<WassetteConfig> {
   /** Engine probes, for tests; production code leaves this alone. */
@@ -27,7 +54,12 @@ export class WassetteClient {
 
   constructor(options: WassetteClientOptions = {}) {
     const { probes, ...config } = options;
-    this.config = Object.freeze({ ...DEFAULT_CONFIG, ...config, validation: Object.freeze({ ...config.validation }) });
+    this.config = Object.freeze({
+      ...DEFAULT_CONFIG,
+      ...config,
+      limits: Object.freeze({ ...DEFAULT_CONFIG.limits, ...config.limits }),
+      validation: Object.freeze({ ...config.validation }),
+    });
     this.probes = probes ?? defaultProbes;
     this.selection = selectEngine(this.config.engine, this.probes);
   }

@@ -11,8 +11,10 @@
  * - `BridgeError`: the one error class, with a closed `kind` and, for traps, a closed `code`.
  * Loading and execution (`ComponentHandle`, `ComponentPermissions`, `ResourceLimits`) come next.
  */
-export type { WassetteClientOptions, WassetteConfig } from './client.js';
+export type { DefaultLimits, WassetteClientOptions, WassetteConfig } from './client.js';
 export { DEFAULT_CONFIG, WassetteClient } from './client.js';
+export type { LoadConfigOptions } from './config.js';
+export { CONFIG_ENV, loadWassetteConfig } from './config.js';
 export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelection } from './engines/select.js';
 export { defaultProbes, selectEngine } from './engines/select.js';
 export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';
