@@ -56,6 +56,30 @@ export function timesFromFlags(s: HostState, atim: bigint, mtim: bigint, fst: nu
   return [a, m];
 }
 
+/**
+ * Moves bytes between the guest's iovecs and a file at an explicit offset (fd_pread, fd_pwrite),
+ * stopping at the first short transfer; returns the bytes moved. The descriptor's position is untouched.
+ */
+function transferAt(
+  s: HostState,
+  iovs: number,
+  iovsLen: number,
+  offset: bigint,
+  transfer: (buf: Uint8Array, position: bigint) => number,
+): number {
+  const mem = s.mem();
+  let pos = BigInt.asUintN(64, offset);
+  let total = 0;
+  for (const [ptr, len] of mem.iovecs(iovs, iovsLen)) {
+    if (len === 0) continue;
+    const n = transfer(mem.bytes(ptr, len), pos);
+    total += n;
+    pos += BigInt(n);
+    if (n < len) break;
+  }
+  return total;
+}
+
 function syncAfterWrite(d: Descriptor): void {
   if (d.flags & Fdflags.SYNC) d.file?.sync();
   else if (d.flags & Fdflags.DSYNC) d.file?.datasync();
@@ -176,17 +200,12 @@ export const fdCalls = {
     refuseStream(d);
     s.get(fd, Rights.FD_READ | Rights.FD_SEEK);
     if (!d.file) fail(Errno.ISDIR);
+    const file = d.file;
     const mem = s.mem();
-    let pos = BigInt.asUintN(64, offset);
-    let total = 0;
-    for (const [ptr, len] of mem.iovecs(iovs, iovsLen)) {
-      if (len === 0) continue;
-      const n = d.file.read(mem.bytes(ptr, len), pos);
-      total += n;
-      pos += BigInt(n);
-      if (n < len) break;
-    }
-    mem.setU32(nreadPtr, total);
+    mem.setU32(
+      nreadPtr,
+      transferAt(s, iovs, iovsLen, offset, (buf, pos) => file.read(buf, pos)),
+    );
     return Errno.SUCCESS;
   },
 
@@ -196,18 +215,10 @@ export const fdCalls = {
     refuseIfReadOnly(d);
     s.get(fd, Rights.FD_WRITE | Rights.FD_SEEK);
     if (!d.file) fail(Errno.ISDIR);
-    const mem = s.mem();
-    let pos = BigInt.asUintN(64, offset);
-    let total = 0;
-    for (const [ptr, len] of mem.iovecs(iovs, iovsLen)) {
-      if (len === 0) continue;
-      const n = d.file.write(mem.bytes(ptr, len), pos);
-      total += n;
-      pos += BigInt(n);
-      if (n < len) break;
-    }
+    const file = d.file;
+    const total = transferAt(s, iovs, iovsLen, offset, (buf, pos) => file.write(buf, pos));
     syncAfterWrite(d);
-    mem.setU32(nwrittenPtr, total);
+    s.mem().setU32(nwrittenPtr, total);
     return Errno.SUCCESS;
   },
 

@@ -205,24 +205,6 @@ export class BinaryReader {
     return result;
   }
 
-  /** Skips a LEB128 of any kind without decoding it (fast path for scanners). */
-  skipLeb(maxBytes: number, what = 'an integer'): void {
-    const start = this.pos;
-    for (let i = 0; i < maxBytes; i++) {
-      if (this.pos >= this.end) this.fail(what, 'unexpected end', start);
-      if (((this.bytes[this.pos++] as number) & 0x80) === 0) return;
-    }
-    this.fail(what, 'integer representation too long', start);
-  }
-
-  f32Bits(): Uint8Array {
-    return this.take(4, 'f32 bytes');
-  }
-
-  f64Bits(): Uint8Array {
-    return this.take(8, 'f64 bytes');
-  }
-
   name(what = 'a name'): string {
     const len = this.u32(`${what} length`);
     const start = this.pos;

@@ -1,8 +1,8 @@
 import type { Instruction } from './instructions.js';
 import { decodeExpression, encodeExpression } from './instructions.js';
 import type { BinaryReader, LebHints } from './reader.js';
-import type { RefType, StorageType, ValType } from './types.js';
-import { readHeapType, readStorageType, readValType, refTypeOf, writeValType } from './types.js';
+import type { StorageType, ValType } from './types.js';
+import { readStorageType, readValType, refTypeOf, writeValType } from './types.js';
 import type { BinaryWriter } from './writer.js';
 
 export const SectionId = {
@@ -571,5 +571,3 @@ export function writeSectionPayload(w: BinaryWriter, s: Exclude<Section, { id: '
   }
 }
 
-export type { RefType };
-export { readHeapType };
