@@ -570,4 +570,3 @@ export function writeSectionPayload(w: BinaryWriter, s: Exclude<Section, { id: '
       break;
   }
 }
-
