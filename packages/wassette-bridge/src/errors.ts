@@ -25,6 +25,8 @@ export type TrapCode =
   | 'bad-conversion-to-integer'
   | 'null-reference'
   | 'exception'
+  | 'cancelled'
+  | 'protocol-error'
   | 'unknown';
 
 export interface BridgeErrorOptions {
