@@ -1,7 +1,7 @@
 /**
  * Builds every test fixture from source into fixtures/build (git-ignored):
  *   fixtures/wat/NAME.wat            -> NAME.wasm            (wabt; `;; features: simd threads` on line 1 enables proposals)
- *   fixtures/as/NAME.ts              -> NAME.wasm            (AssemblyScript `asc`, optimized)
+ *   fixtures/as/NAME.ts              -> NAME.wasm            (AssemblyScript `asc`, optimized; `// asc: FLAGS` on line 1 adds flags)
  *   fixtures/components/NAME/*.wat + world.wit -> NAME.component.wasm (jco componentEmbed + componentNew)
  * A stamp of the sources' digest makes a second run with unchanged sources free.
  */
@@ -75,7 +75,10 @@ async function buildWat(file: string, outDir: string): Promise<void> {
 async function buildAssemblyScript(file: string, outDir: string): Promise<void> {
   const asc = join(root, 'node_modules', '.bin', 'asc');
   const out = join(outDir, `${basename(file, '.ts')}.wasm`);
-  await promisify(execFile)(asc, [file, '--outFile', out, '--optimize', '--runtime', 'stub', '--noAssert'], {
+  // A first line `// asc: FLAGS` adds compiler flags for that fixture (e.g. `--use abort=`).
+  const extra = /^\/\/\s*asc:\s*(.*)$/.exec((await readFile(file, 'utf8')).split('\n', 1)[0] ?? '')?.[1];
+  const flags = extra ? extra.split(/\s+/).filter(Boolean) : [];
+  await promisify(execFile)(asc, [file, '--outFile', out, '--optimize', '--runtime', 'stub', '--noAssert', ...flags], {
     cwd: root,
   });
 }

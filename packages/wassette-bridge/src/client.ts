@@ -1,18 +1,27 @@
+import { Observable } from 'rxjs';
+import type { Engine, OutputSinks } from './engines/engine.js';
+import { JsEngine, type JsEngineOptions } from './engines/js/engine.js';
 import type { EngineChoice, EngineInfo, EngineProbes, EngineSelection } from './engines/select.js';
 import { defaultProbes, selectEngine } from './engines/select.js';
+import { BridgeError } from './errors.js';
+import { ModuleLoader } from './execute/load.js';
+import { makePlan } from './execute/plan.js';
+import {
+  type ComponentHandle,
+  DEFAULT_LIMITS,
+  type ExecutionEvent,
+  type ExecutionRequest,
+  type ExecutionResult,
+  type LoadOptions,
+  type ResourceLimits,
+} from './execute/types.js';
+import { ComponentPermissions } from './permissions.js';
 import type { ValidationReport } from './validate/report.js';
 import type { ValidateOptions, WasmInput } from './validate/validate.js';
 import { validateWasm } from './validate/validate.js';
 
 /** Default limits for executions; each is documented with what happens when a guest reaches it. */
-export interface DefaultLimits {
-  /** Linear memory cap in bytes: `memory.grow` past it returns -1 to the guest. */
-  maxMemoryBytes: number;
-  /** Wall-clock budget per execution: at the deadline the execution fails with `timeout`. */
-  maxExecutionTimeMs: number;
-  /** Instruction budget per execution, when set: running out fails with `out-of-fuel`. */
-  fuel: number | undefined;
-}
+export type DefaultLimits = ResourceLimits;
 
 /** Client configuration: plain data, fixed once the client exists. */
 export interface WassetteConfig {
@@ -20,9 +29,15 @@ export interface WassetteConfig {
   enabled: boolean;
   /** Which engine runs modules: `js` (V8, always present), `wasmtime` (native addon) or `auto`. */
   engine: EngineChoice;
-  /** Off runs guests without the deny-by-default sandbox; for trusted code only. */
+  /**
+   * On (the default), a guest gets exactly `permissions`. Off, for trusted code only, a request
+   * that names no permissions gets the current directory read-write (as `.`) and the whole host
+   * environment; paths stay confined to the granted directory and every limit still applies.
+   */
   enableSandbox: boolean;
-  limits: DefaultLimits;
+  limits: ResourceLimits;
+  /** What a request that names no permissions may touch; default `ComponentPermissions.none()`. */
+  permissions: ComponentPermissions;
   /** Where compiled and instrumented modules are cached on disk; no disk cache when unset. */
   cacheDir: string | undefined;
   /** File that receives one JSON line per execution; no audit log when unset. */
@@ -35,32 +50,49 @@ export const DEFAULT_CONFIG: WassetteConfig = Object.freeze({
   enabled: true,
   engine: 'js',
   enableSandbox: true,
-  limits: Object.freeze({ maxMemoryBytes: 256 * 1024 * 1024, maxExecutionTimeMs: 30_000, fuel: undefined }),
+  limits: DEFAULT_LIMITS,
+  permissions: ComponentPermissions.none(),
   cacheDir: undefined,
   auditLog: undefined,
   validation: Object.freeze({}),
 });
 
-export interface WassetteClientOptions extends Partial<WassetteConfig> {
+export interface WassetteClientOptions extends Partial<Omit<WassetteConfig, 'limits'>> {
+  limits?: Partial<ResourceLimits>;
   /** Engine probes, for tests; production code leaves this alone. */
   probes?: EngineProbes;
+  /** Worker pool size for the js engine. */
+  workers?: JsEngineOptions;
+  /** Host environment that env grants read from; default `process.env`. */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The entry point: validates (and, in later releases, loads and executes) wasm on one engine. */
+interface Internal {
+  compiled: unknown;
+}
+
+/** The entry point: validates, loads and executes wasm on one engine under one configuration. */
 export class WassetteClient {
   readonly config: Readonly<WassetteConfig>;
   private readonly selection: EngineSelection;
   private readonly probes: EngineProbes;
+  private readonly hostEnv: Readonly<Record<string, string | undefined>>;
+  private readonly workerOptions: JsEngineOptions | undefined;
+  private runtime: { engine: Engine; loader: ModuleLoader } | undefined;
+  private readonly handles = new WeakMap<ComponentHandle, Internal>();
 
   constructor(options: WassetteClientOptions = {}) {
-    const { probes, ...config } = options;
+    const { probes, workers, hostEnv, ...config } = options;
     this.config = Object.freeze({
       ...DEFAULT_CONFIG,
       ...config,
       limits: Object.freeze({ ...DEFAULT_CONFIG.limits, ...config.limits }),
+      permissions: config.permissions ?? DEFAULT_CONFIG.permissions,
       validation: Object.freeze({ ...config.validation }),
     });
     this.probes = probes ?? defaultProbes;
+    this.hostEnv = hostEnv ?? process.env;
+    this.workerOptions = workers;
     this.selection = selectEngine(this.config.engine, this.probes);
   }
 
@@ -87,5 +119,135 @@ export class WassetteClient {
   /** Validates and describes a module or component; never throws on bad input (see `ValidationReport`). */
   validate(input: WasmInput, options: ValidateOptions = {}): Promise<ValidationReport> {
     return validateWasm(input, { ...this.config.validation, ...options });
+  }
+
+  private started(): { engine: Engine; loader: ModuleLoader } {
+    if (!this.config.enabled)
+      throw new BridgeError('invalid-input', 'execution is disabled in this configuration (enabled = false)');
+    if (this.runtime) return this.runtime;
+    if (this.selection.engine.name !== 'js')
+      throw new BridgeError(
+        'engine-unavailable',
+        `the ${this.selection.engine.name} engine cannot execute in this build`,
+      );
+    const engine = new JsEngine(this.workerOptions);
+    const loader = new ModuleLoader(engine, this.config.cacheDir, this.config.validation, () => {});
+    this.runtime = { engine, loader };
+    return this.runtime;
+  }
+
+  /**
+   * Validates, instruments (memory cap, fuel meter) and compiles a module, or takes it from the
+   * cache. Throws `BridgeError`: `validation` for a bad module, `link` for imports the sandbox
+   * does not provide, `limit-exceeded` (`memory-limit`) when its memory cannot fit the cap.
+   */
+  async load(input: WasmInput, options: LoadOptions = {}): Promise<ComponentHandle> {
+    const { loader } = this.started();
+    const loaded = await loader.load(input, {
+      maxMemoryBytes: options.limits?.maxMemoryBytes ?? this.config.limits.maxMemoryBytes,
+      fuel: options.limits?.fuel ?? this.config.limits.fuel,
+      name: options.name,
+    });
+    this.handles.set(loaded.handle, { compiled: loaded.compiled });
+    return loaded.handle;
+  }
+
+  /**
+   * Runs one request on a fresh instance. Traps and limits come back as a result with
+   * `success: false`, `trap` and `error`; a request that cannot run (unknown export, wrong
+   * arguments, a grant that does not exist) throws `BridgeError` with kind `invalid-input`.
+   */
+  execute(handle: ComponentHandle, request: ExecutionRequest): Promise<ExecutionResult> {
+    return this.run(handle, request, undefined);
+  }
+
+  /**
+   * The same execution as an Observable of events: `started`, output chunks as the guest writes
+   * them, then `exited` with the result. Unsubscribing before the end cancels the execution.
+   */
+  executeStream(handle: ComponentHandle, request: ExecutionRequest): Observable<ExecutionEvent> {
+    return new Observable<ExecutionEvent>((subscriber) => {
+      const controller = new AbortController();
+      const outer = request.signal;
+      const onAbort = () => controller.abort();
+      outer?.addEventListener('abort', onAbort, { once: true });
+      if (outer?.aborted) controller.abort();
+      subscriber.next({
+        type: 'started',
+        handle: handle.id,
+        kind: request.kind,
+        isolation: request.isolation ?? 'worker',
+      });
+      this.run(
+        handle,
+        { ...request, signal: controller.signal },
+        {
+          stdout: (chunk) => subscriber.next({ type: 'stdout', chunk }),
+          stderr: (chunk) => subscriber.next({ type: 'stderr', chunk }),
+        },
+      ).then(
+        (result) => {
+          subscriber.next({ type: 'exited', result });
+          subscriber.complete();
+        },
+        (e) => subscriber.error(e),
+      );
+      return () => {
+        outer?.removeEventListener('abort', onAbort);
+        controller.abort();
+      };
+    });
+  }
+
+  private defaultPermissions(): ComponentPermissions {
+    if (this.config.enableSandbox) return this.config.permissions;
+    return Object.freeze({
+      ...this.config.permissions,
+      allowFs: true,
+      allowedPaths: [{ hostPath: process.cwd(), guestPath: '.', readOnly: false }],
+      allowEnv: true,
+      allowedEnvVars: ['*'],
+    });
+  }
+
+  private async run(
+    handle: ComponentHandle,
+    request: ExecutionRequest,
+    sinks: OutputSinks | undefined,
+  ): Promise<ExecutionResult> {
+    const { engine } = this.started();
+    const internal = this.handles.get(handle);
+    if (!internal)
+      throw new BridgeError('invalid-input', 'this handle was not loaded by this client; call client.load() first');
+    if (!request || typeof request !== 'object')
+      throw new BridgeError('invalid-input', 'execute needs a request object such as { kind: "command" }');
+    const limits: ResourceLimits = {
+      ...this.config.limits,
+      fuel: handle.fuel ?? this.config.limits.fuel,
+      ...request.limits,
+      maxMemoryBytes: handle.maxMemoryBytes,
+    };
+    if (!handle.metered && request.limits?.fuel === undefined) limits.fuel = undefined;
+    const permissions = request.permissions ?? this.defaultPermissions();
+    const { plan, isolation } = makePlan({
+      handle,
+      request,
+      permissions,
+      limits,
+      hostEnv: this.hostEnv,
+      stream: sinks !== undefined,
+    });
+    return engine.run(internal.compiled, plan, {
+      isolation,
+      ...sinks,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
+  }
+
+  /** Stops the worker threads; the client cannot execute afterwards (validate still works). */
+  async close(): Promise<void> {
+    const runtime = this.runtime;
+    if (!runtime) return;
+    await runtime.engine.close();
   }
 }

@@ -13,6 +13,7 @@ const tableSchema = z.strictObject({
   max_memory_mb: z.number().positive().optional(),
   max_execution_time_secs: z.number().positive().optional(),
   fuel: z.number().int().positive().optional(),
+  max_output_bytes: z.number().int().nonnegative().optional(),
   enable_sandbox: z.boolean().optional(),
   cache_dir: z.string().min(1).optional(),
   audit_log: z.string().min(1).optional(),
@@ -26,6 +27,7 @@ export const CONFIG_ENV: Readonly<Record<string, keyof Table>> = {
   PORTALIS_WASSETTE_MAX_MEMORY_MB: 'max_memory_mb',
   PORTALIS_WASSETTE_MAX_EXECUTION_TIME_SECS: 'max_execution_time_secs',
   PORTALIS_WASSETTE_FUEL: 'fuel',
+  PORTALIS_WASSETTE_MAX_OUTPUT_BYTES: 'max_output_bytes',
   PORTALIS_WASSETTE_ENABLE_SANDBOX: 'enable_sandbox',
   PORTALIS_WASSETTE_CACHE_DIR: 'cache_dir',
   PORTALIS_WASSETTE_AUDIT_LOG: 'audit_log',
@@ -39,7 +41,7 @@ export interface LoadConfigOptions {
   /** The environment to read; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Explicit options and CLI flags: they win over everything else. */
-  overrides?: Partial<WassetteConfig>;
+  overrides?: Partial<Omit<WassetteConfig, 'limits'>> & { limits?: Partial<WassetteConfig['limits']> };
 }
 
 function invalid(source: string, key: string, message: string): BridgeError {
@@ -115,6 +117,7 @@ function apply(base: WassetteConfig, t: Table): WassetteConfig {
         ? {}
         : { maxExecutionTimeMs: Math.round(t.max_execution_time_secs * 1000) }),
       ...(t.fuel === undefined ? {} : { fuel: t.fuel }),
+      ...(t.max_output_bytes === undefined ? {} : { maxOutputBytes: t.max_output_bytes }),
     },
   };
 }

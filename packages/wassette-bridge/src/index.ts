@@ -9,16 +9,38 @@
  * - Engine: `js` (V8 with Portalis's own WASI host) or `wasmtime` (native addon); chosen once by
  *   `selectEngine`, never by the API methods.
  * - `BridgeError`: the one error class, with a closed `kind` and, for traps, a closed `code`.
- * Loading and execution (`ComponentHandle`, `ComponentPermissions`, `ResourceLimits`) come next.
+ * - `load` -> `ComponentHandle`: validated, instrumented (memory cap, fuel meter), compiled and
+ *   cached; `execute(handle, request)` -> `ExecutionResult` on a fresh instance, in a pooled worker
+ *   thread or in-thread; `executeStream` gives the same run as an Observable of events.
+ * - `ComponentPermissions` and `ResourceLimits`: what a guest may touch and how far it may go.
  */
 export type { DefaultLimits, WassetteClientOptions, WassetteConfig } from './client.js';
 export { DEFAULT_CONFIG, WassetteClient } from './client.js';
 export type { LoadConfigOptions } from './config.js';
 export { CONFIG_ENV, loadWassetteConfig } from './config.js';
+export type { Engine, OutputSinks, RunOptions, RunPlan } from './engines/engine.js';
 export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelection } from './engines/select.js';
 export { defaultProbes, selectEngine } from './engines/select.js';
 export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';
 export { BridgeError, isBridgeError } from './errors.js';
+export type { FuncSignature } from './execute/signature.js';
+export { parseFuncType } from './execute/signature.js';
+export type {
+  CommandRequest,
+  ComponentHandle,
+  ExecutionEvent,
+  ExecutionFailure,
+  ExecutionRequest,
+  ExecutionResult,
+  FunctionRequest,
+  Isolation,
+  JsonCallRequest,
+  LoadOptions,
+  RequestCommon,
+  ResourceLimits,
+  WasmNumber,
+} from './execute/types.js';
+export { DEFAULT_LIMITS } from './execute/types.js';
 export type { HostGrant, PathGrant, Policy } from './permissions.js';
 export { ComponentPermissions, parseMemoryQuantity, policyFromYaml } from './permissions.js';
 export { exportedFunctions } from './validate/component.js';

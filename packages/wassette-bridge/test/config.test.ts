@@ -42,7 +42,12 @@ ignored = 1
 `);
     const c = loadWassetteConfig({ cwd: dir, env: {} });
     expect(c.engine).toBe('auto');
-    expect(c.limits).toEqual({ maxMemoryBytes: 64 * 1024 * 1024, maxExecutionTimeMs: 5000, fuel: 1_000_000 });
+    expect(c.limits).toEqual({
+      maxMemoryBytes: 64 * 1024 * 1024,
+      maxExecutionTimeMs: 5000,
+      fuel: 1_000_000,
+      maxOutputBytes: 16 * 1024 * 1024,
+    });
     expect(c.cacheDir).toBe('.cache/wasm');
     expect(c.auditLog).toBe('audit.jsonl');
   });
@@ -56,7 +61,12 @@ ignored = 1
     });
     expect(c.limits.maxMemoryBytes).toBe(16 * 1024 * 1024);
     const envOnly = loadWassetteConfig({ cwd: dir, env: { PORTALIS_WASSETTE_MAX_MEMORY_MB: '32' } });
-    expect(envOnly.limits).toEqual({ maxMemoryBytes: 32 * 1024 * 1024, maxExecutionTimeMs: 5000, fuel: 100 });
+    expect(envOnly.limits).toEqual({
+      maxMemoryBytes: 32 * 1024 * 1024,
+      maxExecutionTimeMs: 5000,
+      fuel: 100,
+      maxOutputBytes: 16 * 1024 * 1024,
+    });
   });
 
   it('PORTALIS_ENABLE_WASSETTE=1 selects the wasmtime engine', () => {

@@ -1,0 +1,249 @@
+import { HostDirectory, WasiConfigError, WasiExit, WasiHost, type WasiHostOptions } from '@portalis/wasi';
+import { FUEL_EXPORT } from '@portalis/wasm-binary';
+import { BridgeError } from '../../errors.js';
+import type { ExecutionResult } from '../../execute/types.js';
+import type { ImportInfo } from '../../validate/report.js';
+import type { OutputSinks, RunPlan } from '../engine.js';
+import { classifyTrap, OutputLimitReached } from './traps.js';
+
+/** Exported by the grow-counter pass: how many `memory.grow` calls the cap refused. */
+export const GROW_FAILURES_EXPORT = '__portalis_grow_failures';
+const WASI = 'wasi_snapshot_preview1';
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/** `(memory 1 16 shared)` -> its limits. */
+function memoryLimits(type: string): { initial: number; maximum: number | undefined; shared: boolean } {
+  const m = /\(memory\s+(\d+)(?:\s+(\d+))?(\s+shared)?/.exec(type);
+  return { initial: Number(m?.[1] ?? 0), maximum: m?.[2] === undefined ? undefined : Number(m[2]), shared: !!m?.[3] };
+}
+
+interface Linked {
+  imports: WebAssembly.Imports;
+  host: WasiHost | undefined;
+  memories: WebAssembly.Memory[];
+}
+
+function link(plan: RunPlan, sinks: OutputSinks): Linked {
+  const needsWasi = plan.imports.some((i) => i.module === WASI);
+  let host: WasiHost | undefined;
+  if (needsWasi || plan.request.kind === 'command') {
+    const { request, limits } = plan;
+    let total = 0;
+    const counter = (forward: ((c: Uint8Array) => void) | undefined) => (chunk: Uint8Array) => {
+      total += chunk.length;
+      forward?.(chunk);
+      if (total > limits.maxOutputBytes) throw new OutputLimitReached(limits.maxOutputBytes);
+    };
+    const options: WasiHostOptions = {
+      args: [plan.name, ...(request.kind === 'command' ? (request.args ?? []) : [])],
+      env: Object.fromEntries(plan.env),
+      stdin: request.kind === 'command' ? request.stdin : undefined,
+      stdout: { maxBytes: limits.maxOutputBytes, onData: counter(sinks.stdout) },
+      stderr: { maxBytes: limits.maxOutputBytes, onData: counter(sinks.stderr) },
+      preopens: plan.permissions.allowFs
+        ? plan.permissions.allowedPaths.map((p) => ({
+            guestPath: p.guestPath,
+            backend: new HostDirectory(p.hostPath),
+            readOnly: p.readOnly,
+          }))
+        : [],
+      deterministic: plan.deterministic === false ? undefined : plan.deterministic,
+    };
+    try {
+      host = new WasiHost(options);
+    } catch (e) {
+      if (e instanceof WasiConfigError)
+        throw new BridgeError('permission-denied', `${plan.name}: a grant could not be set up: ${e.message}`, {
+          cause: e,
+        });
+      throw e;
+    }
+  }
+  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  const memories: WebAssembly.Memory[] = [];
+  for (const imp of plan.imports as ImportInfo[]) {
+    const ns = (imports[imp.module] ??= {});
+    if (imp.module === WASI && imp.kind === 'func' && host) {
+      const fn = (host.imports.wasi_snapshot_preview1 as Record<string, unknown>)[imp.name];
+      if (typeof fn === 'function') {
+        ns[imp.name] = fn as WebAssembly.ImportValue;
+        continue;
+      }
+    } else if (imp.kind === 'memory') {
+      const { initial, maximum, shared } = memoryLimits(imp.type);
+      const memory = new WebAssembly.Memory({
+        initial,
+        maximum: maximum ?? initial,
+        shared,
+      } as WebAssembly.MemoryDescriptor);
+      memories.push(memory);
+      ns[imp.name] = memory;
+      continue;
+    }
+    throw new BridgeError(
+      'link',
+      `${plan.name} imports ${imp.module}.${imp.name} (${imp.kind}), which the sandbox does not provide`,
+      {
+        details: { module: imp.module, name: imp.name },
+      },
+    );
+  }
+  return { imports, host, memories };
+}
+
+function fuelLeft(instance: WebAssembly.Instance | undefined): bigint | undefined {
+  const g = instance?.exports[FUEL_EXPORT];
+  return g instanceof WebAssembly.Global ? (g.value as bigint) : undefined;
+}
+
+function memoryBytes(instance: WebAssembly.Instance | undefined, imported: WebAssembly.Memory[]): number {
+  const seen = new Set<WebAssembly.Memory>(imported);
+  for (const v of Object.values(instance?.exports ?? {})) if (v instanceof WebAssembly.Memory) seen.add(v);
+  let total = 0;
+  for (const m of seen) total += m.buffer.byteLength;
+  return total;
+}
+
+/** Calls the plugin protocol: alloc, write the JSON input, call, read the JSON output. */
+function jsonCall(instance: WebAssembly.Instance, plan: RunPlan & { request: { kind: 'json' } }): unknown {
+  const { request, name } = plan;
+  const memory = instance.exports.memory;
+  const alloc = instance.exports[request.allocExport ?? 'alloc'];
+  const fn = instance.exports[request.name];
+  if (!(memory instanceof WebAssembly.Memory) || typeof alloc !== 'function' || typeof fn !== 'function')
+    throw new BridgeError(
+      'invalid-input',
+      `${name} does not follow the JSON call protocol (memory, alloc and ${request.name} exports)`,
+    );
+  const input = encoder.encode(JSON.stringify(request.input ?? null));
+  const inPtr = (alloc as (n: number) => number)(input.length) >>> 0;
+  if (inPtr + input.length > memory.buffer.byteLength)
+    throw new BridgeError(
+      'trap',
+      `${name}: alloc(${input.length}) returned ${inPtr}, which is outside the guest's memory`,
+      {
+        code: 'protocol-error',
+      },
+    );
+  new Uint8Array(memory.buffer, inPtr, input.length).set(input);
+  const out = (fn as (p: number, n: number) => unknown)(inPtr, input.length);
+  let ptr: number;
+  let len: number;
+  if (typeof out === 'bigint') {
+    const u = BigInt.asUintN(64, out);
+    ptr = Number(u >> 32n);
+    len = Number(u & 0xffffffffn);
+  } else if (Array.isArray(out) && out.length === 2) {
+    ptr = (out[0] as number) >>> 0;
+    len = (out[1] as number) >>> 0;
+  } else {
+    throw new BridgeError(
+      'trap',
+      `${name}: ${request.name} must return (ptr, len) or one i64; it returned ${String(out)}`,
+      {
+        code: 'protocol-error',
+      },
+    );
+  }
+  const size = memory.buffer.byteLength;
+  if (ptr + len > size)
+    throw new BridgeError(
+      'trap',
+      `${name}: ${request.name} returned bytes ${ptr}..${ptr + len}, outside the guest's ${size}-byte memory`,
+      { code: 'protocol-error', details: { ptr, len, memoryBytes: size } },
+    );
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(memory.buffer, ptr, len));
+  } catch {
+    throw new BridgeError('trap', `${name}: ${request.name} returned ${len} bytes that are not UTF-8`, {
+      code: 'protocol-error',
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const preview = text.length > 80 ? `${text.slice(0, 80)}...` : text;
+    throw new BridgeError(
+      'trap',
+      `${name}: ${request.name} returned malformed JSON (${(e as Error).message}): ${preview}`,
+      {
+        code: 'protocol-error',
+      },
+    );
+  }
+}
+
+/**
+ * Runs one plan on a fresh instance of `module`, on the calling thread. Guest failures (traps,
+ * limits, bad protocol output) come back in the result; only a broken plan throws.
+ */
+export function runPlan(module: WebAssembly.Module, plan: RunPlan, sinks: OutputSinks = {}): ExecutionResult {
+  const started = performance.now();
+  const budget = plan.metered ? BigInt(plan.limits.fuel ?? Number.MAX_SAFE_INTEGER) : undefined;
+  let linked: Linked | undefined;
+  let instance: WebAssembly.Instance | undefined;
+  let exitCode: number | undefined;
+  let returnValue: unknown;
+  let error: BridgeError | undefined;
+  try {
+    linked = link(plan, sinks);
+    instance = new WebAssembly.Instance(module, linked.imports);
+    const fuel = instance.exports[FUEL_EXPORT];
+    if (budget !== undefined && fuel instanceof WebAssembly.Global) fuel.value = budget;
+    const { request } = plan;
+    const host = linked.host;
+    if (request.kind === 'command') {
+      if (typeof instance.exports._start !== 'function')
+        throw new BridgeError('invalid-input', `${plan.name} is not a WASI command: it has no _start export`);
+      exitCode = (host as WasiHost).start(instance);
+    } else {
+      if (host && instance.exports.memory instanceof WebAssembly.Memory) host.initialize(instance);
+      try {
+        if (request.kind === 'function') {
+          const fn = instance.exports[request.name];
+          if (typeof fn !== 'function')
+            throw new BridgeError('invalid-input', `${plan.name} has no exported function "${request.name}"`);
+          // Arguments were checked against the export's type by the client.
+          const out = (fn as (...a: unknown[]) => unknown)(...(request.args ?? []));
+          returnValue = out === undefined ? [] : Array.isArray(out) ? out : [out];
+        } else {
+          returnValue = jsonCall(instance, plan as RunPlan & { request: { kind: 'json' } });
+        }
+      } catch (e) {
+        if (!(e instanceof WasiExit)) throw e;
+        exitCode = e.exitCode;
+      } finally {
+        host?.close();
+      }
+    }
+  } catch (e) {
+    const left = fuelLeft(instance);
+    error = classifyTrap(e, {
+      name: plan.name,
+      outOfFuel: left !== undefined && left < 0n,
+      fuel: plan.limits.fuel,
+    });
+    linked?.host?.close();
+  }
+  const executionTimeMs = performance.now() - started;
+  const left = fuelLeft(instance);
+  const grows = instance?.exports[GROW_FAILURES_EXPORT];
+  const out = linked?.host?.stdout;
+  const err = linked?.host?.stderr;
+  return {
+    success: error === undefined && (exitCode === undefined || exitCode === 0),
+    exitCode,
+    stdout: out?.bytes ?? EMPTY,
+    stderr: err?.bytes ?? EMPTY,
+    outputBytes: (out?.totalBytes ?? 0) + (err?.totalBytes ?? 0),
+    returnValue,
+    executionTimeMs,
+    memoryUsedBytes: memoryBytes(instance, linked?.memories ?? []),
+    memoryGrowFailures: grows instanceof WebAssembly.Global ? (grows.value as number) : 0,
+    fuelConsumed: budget === undefined || left === undefined ? undefined : Number(left < 0n ? budget : budget - left),
+    trap: error?.code,
+    error: error?.toJSON(),
+  };
+}

@@ -1,0 +1,268 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { WASI_PREVIEW1_SIGNATURES } from '@portalis/wasi';
+import * as wasmBinary from '@portalis/wasm-binary';
+import { LRUCache } from 'lru-cache';
+import type { Engine } from '../engines/engine.js';
+import { BridgeError } from '../errors.js';
+import type { ExportInfo, ImportInfo, ValidationReport } from '../validate/report.js';
+import { type ValidateOptions, validateWasm, type WasmInput } from '../validate/validate.js';
+import type { ComponentHandle } from './types.js';
+
+/** Bump when an instrumentation pass changes, so that old disk entries are not reused. */
+const INSTRUMENT_VERSION = 1;
+const PAGE = 65536;
+const WASI = 'wasi_snapshot_preview1';
+const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, '__portalis_grow_failures']);
+
+/** What the caches keep for one (module, engine, limits) triple. */
+interface Entry {
+  compiled: unknown;
+  imports: ImportInfo[];
+  exports: ExportInfo[];
+}
+
+/** The disk cache's sidecar: enough to run without re-validating, and a digest to detect damage. */
+interface DiskMeta {
+  version: number;
+  digest: string;
+  instrumentedSha256: string;
+  imports: ImportInfo[];
+  exports: ExportInfo[];
+}
+
+export interface LoadSettings {
+  maxMemoryBytes: number;
+  fuel: number | undefined;
+  name: string | undefined;
+}
+
+export interface Loaded {
+  handle: ComponentHandle;
+  compiled: unknown;
+  /** The validation report, when this load validated (not on a cache hit). */
+  report: ValidationReport | undefined;
+}
+
+const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+
+function readInput(input: WasmInput): { bytes: Uint8Array; name: string } {
+  if (typeof input !== 'string') {
+    const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+    return { bytes, name: 'module.wasm' };
+  }
+  try {
+    if (statSync(input).isDirectory())
+      throw new BridgeError('invalid-input', `${input} is a directory; give the path of a .wasm file`);
+    return { bytes: new Uint8Array(readFileSync(input)), name: basename(input) };
+  } catch (e) {
+    if (e instanceof BridgeError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new BridgeError('invalid-input', `cannot read ${input}: ${why}`, { details: { path: input } });
+  }
+}
+
+/** Refuses, at load, every import the sandbox will not provide: only WASI preview1 and memories link. */
+function checkImports(imports: readonly ImportInfo[], name: string): void {
+  const missing: string[] = [];
+  for (const imp of imports) {
+    if (imp.kind === 'memory') continue;
+    if (imp.module === WASI && imp.kind === 'func') {
+      const sig = (WASI_PREVIEW1_SIGNATURES as Record<string, { params: readonly string[]; result: string | null }>)[
+        imp.name
+      ];
+      const want =
+        sig &&
+        `(func${sig.params.length ? ` (param ${sig.params.join(' ')})` : ''}${sig.result ? ` (result ${sig.result})` : ''})`;
+      if (want === imp.type) continue;
+      if (want) {
+        missing.push(`${imp.module}.${imp.name} has type ${imp.type}, but WASI preview1 defines ${want}`);
+        continue;
+      }
+    }
+    missing.push(`${imp.module}.${imp.name} (${imp.kind})`);
+  }
+  if (missing.length === 0) return;
+  const hint = imports.some((i) => i.module === 'wasi_unstable')
+    ? ' (wasi_unstable is the pre-preview1 WASI; rebuild the module with a current toolchain)'
+    : '; the sandbox provides WASI preview1 functions and memories only';
+  throw new BridgeError('link', `${name} cannot be linked: it imports ${missing.join(', ')}${hint}`, {
+    details: { imports: missing },
+  });
+}
+
+/**
+ * Validates, instruments (memory cap, grow counter, fuel meter) and compiles modules, with an
+ * in-memory LRU of compiled modules and an optional disk cache of instrumented bytes, both keyed
+ * by content digest + engine + limits. A cache hit neither validates nor instruments again.
+ */
+export class ModuleLoader {
+  private readonly memory = new LRUCache<string, Entry>({ max: 128 });
+  private readonly inflight = new Map<
+    string,
+    Promise<Entry & { report?: ValidationReport; source: ComponentHandle['source'] }>
+  >();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly cacheDir: string | undefined,
+    private readonly validation: ValidateOptions,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  async load(input: WasmInput, settings: LoadSettings): Promise<Loaded> {
+    const started = performance.now();
+    const { bytes, name: fileName } = readInput(input);
+    const name = settings.name ?? fileName;
+    if (!Number.isFinite(settings.maxMemoryBytes) || settings.maxMemoryBytes < 0)
+      throw new BridgeError(
+        'invalid-input',
+        `the memory limit must be a non-negative number of bytes, got ${settings.maxMemoryBytes}`,
+      );
+    if (settings.fuel !== undefined && (!Number.isSafeInteger(settings.fuel) || settings.fuel <= 0))
+      throw new BridgeError('invalid-input', `fuel must be a positive integer, got ${settings.fuel}`);
+    const digest = sha256(bytes);
+    const capPages = Math.floor(settings.maxMemoryBytes / PAGE);
+    const key = sha256(
+      [
+        INSTRUMENT_VERSION,
+        this.engine.info.name,
+        this.engine.info.version,
+        digest,
+        capPages,
+        settings.fuel ?? 'unmetered',
+      ].join('\0'),
+    );
+    let source: ComponentHandle['source'] = 'memory';
+    let report: ValidationReport | undefined;
+    let entry = this.memory.get(key);
+    if (!entry) {
+      let pending = this.inflight.get(key);
+      if (!pending) {
+        pending = this.build(key, bytes, name, capPages, settings.fuel);
+        this.inflight.set(key, pending);
+        pending.finally(() => this.inflight.delete(key)).catch(() => {});
+      }
+      const built = await pending;
+      ({ report, source } = built);
+      entry = { compiled: built.compiled, imports: built.imports, exports: built.exports };
+      this.memory.set(key, entry);
+    }
+    const handle: ComponentHandle = Object.freeze({
+      id: randomUUID(),
+      name,
+      digest,
+      engine: this.engine.info.name,
+      kind: 'core' as const,
+      maxMemoryBytes: capPages * PAGE,
+      metered: settings.fuel !== undefined,
+      fuel: settings.fuel,
+      imports: entry.imports,
+      exports: entry.exports,
+      source,
+      loadTimeMs: performance.now() - started,
+    });
+    return { handle, compiled: entry.compiled, report };
+  }
+
+  private async build(
+    key: string,
+    bytes: Uint8Array,
+    name: string,
+    capPages: number,
+    fuel: number | undefined,
+  ): Promise<Entry & { report?: ValidationReport; source: ComponentHandle['source'] }> {
+    const cached = this.readDisk(key);
+    if (cached) {
+      try {
+        return { ...cached.meta, compiled: await this.engine.compile(cached.bytes), source: 'disk' };
+      } catch {
+        this.warn(`cache entry ${key} did not compile; rebuilding it`);
+      }
+    }
+    const report = await validateWasm(bytes, this.validation);
+    if (!report.isValid) {
+      const first = report.errors[0];
+      throw new BridgeError('validation', `${name} is not valid WebAssembly: ${first?.message ?? 'unknown reason'}`, {
+        details: { errors: report.errors },
+      });
+    }
+    const meta = report.metadata;
+    if (meta?.kind !== 'core')
+      throw new BridgeError(
+        'invalid-input',
+        `${name} is a component; the js engine runs core modules in this release (validate() describes components)`,
+      );
+    checkImports(meta.imports, name);
+    const module = wasmBinary.decodeModule(bytes);
+    try {
+      wasmBinary.capMemory(module, capPages);
+      const grow = (wasmBinary as unknown as { countGrowFailures?: (m: wasmBinary.WasmModule) => number })
+        .countGrowFailures;
+      grow?.(module);
+      if (fuel !== undefined) wasmBinary.injectFuelMeter(module, BigInt(fuel));
+    } catch (e) {
+      if (e instanceof wasmBinary.InstrumentError) {
+        if (e.code === 'memory-minimum-over-cap')
+          throw new BridgeError('limit-exceeded', `${name}: ${e.message}`, { code: 'memory-limit', cause: e });
+        throw new BridgeError('invalid-input', `${name} cannot run in the sandbox: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+    const instrumented = wasmBinary.encodeModule(module);
+    const compiled = await this.engine.compile(instrumented);
+    const exports = meta.exports.filter((e) => !INTERNAL_EXPORTS.has(e.name));
+    this.writeDisk(key, instrumented, {
+      version: INSTRUMENT_VERSION,
+      digest: sha256(bytes),
+      instrumentedSha256: sha256(instrumented),
+      imports: meta.imports,
+      exports,
+    });
+    return { compiled, imports: meta.imports, exports, report, source: 'compile' };
+  }
+
+  private readDisk(key: string): { bytes: Uint8Array; meta: DiskMeta } | undefined {
+    if (!this.cacheDir) return undefined;
+    let meta: DiskMeta;
+    let bytes: Uint8Array;
+    try {
+      meta = JSON.parse(readFileSync(join(this.cacheDir, `${key}.json`), 'utf8')) as DiskMeta;
+      bytes = new Uint8Array(readFileSync(join(this.cacheDir, `${key}.wasm`)));
+    } catch {
+      return undefined;
+    }
+    if (
+      meta?.version !== INSTRUMENT_VERSION ||
+      !Array.isArray(meta.imports) ||
+      !Array.isArray(meta.exports) ||
+      sha256(bytes) !== meta.instrumentedSha256
+    ) {
+      this.warn(`cache entry ${key} in ${this.cacheDir} is stale or damaged; rebuilding it`);
+      return undefined;
+    }
+    return { bytes, meta };
+  }
+
+  private writeDisk(key: string, bytes: Uint8Array, meta: DiskMeta): void {
+    if (!this.cacheDir) return;
+    try {
+      mkdirSync(this.cacheDir, { recursive: true });
+      const tmp = `.${key}.${process.pid}.${randomUUID()}`;
+      // The module first, then the sidecar: a reader that finds the sidecar finds whole bytes.
+      writeFileSync(join(this.cacheDir, `${tmp}.wasm`), bytes);
+      renameSync(join(this.cacheDir, `${tmp}.wasm`), join(this.cacheDir, `${key}.wasm`));
+      writeFileSync(join(this.cacheDir, `${tmp}.json`), JSON.stringify(meta));
+      renameSync(join(this.cacheDir, `${tmp}.json`), join(this.cacheDir, `${key}.json`));
+    } catch (e) {
+      this.warn(`could not write the module cache in ${this.cacheDir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Drops every compiled module held in memory (the disk cache stays). */
+  clear(): void {
+    this.memory.clear();
+  }
+}
