@@ -29,6 +29,7 @@ export { inspectModule } from './inspect.js';
 export type { Instruction } from './instructions.js';
 export { decodeExpression, encodeExpression, opcodeName, scanExpression } from './instructions.js';
 export { FUEL_EXPORT, injectFuelMeter } from './instrument/fuel.js';
+export { countGrowFailures, GROW_FAILURES_EXPORT } from './instrument/grow-counter.js';
 export { capMemory, InstrumentError } from './instrument/memory-cap.js';
 export type { Preamble, SectionHeader, WasmModule } from './module.js';
 export { decodeModule, encodeModule, readPreamble, readSectionHeaders } from './module.js';
