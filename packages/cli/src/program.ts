@@ -1,21 +1,11 @@
 import { BridgeError, WassetteClient } from '@portalis/wassette-bridge';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { byteCount, collect } from './args.js';
 import { infoCommand } from './commands/info.js';
+import { RunUsageError, registerRunCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
 import { ExitCode, UsageError } from './io.js';
-
-function byteCount(value: string): number {
-  const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('expected a size such as 300000, 300K or 10M');
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  return Number(m[1]) * mult;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 const VERSION = '0.1.0';
 
@@ -62,6 +52,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--json', 'print the full validation report as JSON')
     .action(async (file: string, opts) => setExit(await infoCommand(client(), file, opts, io)));
 
+  registerRunCommand(program, io, setExit);
+
   return program;
 }
 
@@ -79,7 +71,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // Help and version are successes; every other commander error is a usage mistake.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
         return ExitCode.ok;
-      return ExitCode.usage;
+      // run-wasm keeps wasmtime's codes, so that its own usage errors stay clear of guest statuses.
+      return e instanceof RunUsageError ? e.exitCode : ExitCode.usage;
     }
     if (e instanceof UsageError) {
       io.stderr(`portalis: ${e.message}\n`);

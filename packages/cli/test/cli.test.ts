@@ -112,7 +112,7 @@ describe('the portalis binary', () => {
   });
 
   it('every command has --help', () => {
-    for (const cmd of ['validate-wasm', 'wasm-info']) {
+    for (const cmd of ['validate-wasm', 'wasm-info', 'run-wasm']) {
       const r = portalis(cmd, '--help');
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain(`Usage: portalis ${cmd}`);
