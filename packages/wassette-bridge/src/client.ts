@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { Observable } from 'rxjs';
 import type { Engine, OutputSinks } from './engines/engine.js';
 import { JsEngine, type JsEngineOptions } from './engines/js/engine.js';
@@ -15,6 +17,9 @@ import {
   type LoadOptions,
   type ResourceLimits,
 } from './execute/types.js';
+import { AuditLog, auditRecord } from './observe/audit.js';
+import { createLogger, type LogOption } from './observe/log.js';
+import { BridgeMetrics } from './observe/metrics.js';
 import { ComponentPermissions } from './permissions.js';
 import type { ValidationReport } from './validate/report.js';
 import type { ValidateOptions, WasmInput } from './validate/validate.js';
@@ -65,6 +70,10 @@ export interface WassetteClientOptions extends Partial<Omit<WassetteConfig, 'lim
   workers?: JsEngineOptions;
   /** Host environment that env grants read from; default `process.env`. */
   hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Structured logs (pino): off by default; `true` logs at info to stderr. */
+  log?: LogOption;
+  /** Prometheus registry for the bridge's metrics; default prom-client's global registry. */
+  metrics?: Registry;
 }
 
 interface Internal {
@@ -80,9 +89,14 @@ export class WassetteClient {
   private readonly workerOptions: JsEngineOptions | undefined;
   private runtime: { engine: Engine; loader: ModuleLoader } | undefined;
   private readonly handles = new WeakMap<ComponentHandle, Internal>();
+  private readonly audit: AuditLog | undefined;
+  /** The Prometheus metrics this client records into. */
+  readonly metrics: BridgeMetrics;
+  /** The structured logger (silent unless the `log` option turned it on). */
+  readonly log: Logger;
 
   constructor(options: WassetteClientOptions = {}) {
-    const { probes, workers, hostEnv, ...config } = options;
+    const { probes, workers, hostEnv, log, metrics, ...config } = options;
     this.config = Object.freeze({
       ...DEFAULT_CONFIG,
       ...config,
@@ -94,6 +108,10 @@ export class WassetteClient {
     this.hostEnv = hostEnv ?? process.env;
     this.workerOptions = workers;
     this.selection = selectEngine(this.config.engine, this.probes);
+    this.log = createLogger(log);
+    this.metrics = BridgeMetrics.for(metrics);
+    this.audit = this.config.auditLog ? new AuditLog(this.config.auditLog) : undefined;
+    if (this.selection.fallback) this.log.warn({ engine: this.selection.engine.name }, this.selection.fallback);
   }
 
   /** The engine this client runs on. */
@@ -117,8 +135,11 @@ export class WassetteClient {
   }
 
   /** Validates and describes a module or component; never throws on bad input (see `ValidationReport`). */
-  validate(input: WasmInput, options: ValidateOptions = {}): Promise<ValidationReport> {
-    return validateWasm(input, { ...this.config.validation, ...options });
+  async validate(input: WasmInput, options: ValidateOptions = {}): Promise<ValidationReport> {
+    const started = performance.now();
+    const report = await validateWasm(input, { ...this.config.validation, ...options });
+    this.metrics.recordValidation((performance.now() - started) / 1000, report.isValid);
+    return report;
   }
 
   private started(): { engine: Engine; loader: ModuleLoader } {
@@ -131,7 +152,13 @@ export class WassetteClient {
         `the ${this.selection.engine.name} engine cannot execute in this build`,
       );
     const engine = new JsEngine(this.workerOptions);
-    const loader = new ModuleLoader(engine, this.config.cacheDir, this.config.validation, () => {});
+    const loader = new ModuleLoader(
+      engine,
+      this.config.cacheDir,
+      this.config.validation,
+      (message) => this.log.warn(message),
+      (ms, valid) => this.metrics.recordValidation(ms / 1000, valid),
+    );
     this.runtime = { engine, loader };
     return this.runtime;
   }
@@ -149,6 +176,9 @@ export class WassetteClient {
       name: options.name,
     });
     this.handles.set(loaded.handle, { compiled: loaded.compiled });
+    if (loaded.validationMs !== undefined) this.metrics.recordValidation(loaded.validationMs / 1000, true);
+    const { name, digest, source, loadTimeMs, metered, maxMemoryBytes } = loaded.handle;
+    this.log.debug({ module: { name, digest }, source, loadTimeMs, metered, maxMemoryBytes }, 'module loaded');
     return loaded.handle;
   }
 
@@ -237,15 +267,42 @@ export class WassetteClient {
       hostEnv: this.hostEnv,
       stream: sinks !== undefined,
     });
-    return engine.run(internal.compiled, plan, {
+    const started = performance.now();
+    const result = await engine.run(internal.compiled, plan, {
       isolation,
       ...sinks,
       ...(request.signal ? { signal: request.signal } : {}),
     });
+    const totalMs = performance.now() - started;
+    const record = auditRecord({
+      handle,
+      request,
+      result,
+      permissions,
+      limits,
+      isolation,
+      deterministic: plan.deterministic !== false,
+      totalMs,
+    });
+    this.metrics.recordExecution(totalMs / 1000, handle.engine, record.outcome);
+    this.log.info(
+      {
+        module: record.module,
+        request: record.request,
+        outcome: record.outcome,
+        trap: record.trap,
+        durations: record.durations,
+      },
+      'execution finished',
+    );
+    // A configured audit log is part of the contract: failing to write it fails the call.
+    this.audit?.write(record);
+    return result;
   }
 
   /** Stops the worker threads; the client cannot execute afterwards (validate still works). */
   async close(): Promise<void> {
+    this.audit?.close();
     const runtime = this.runtime;
     if (!runtime) return;
     await runtime.engine.close();

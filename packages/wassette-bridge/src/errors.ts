@@ -29,6 +29,15 @@ export type TrapCode =
   | 'protocol-error'
   | 'unknown';
 
+/** The codes that mean a resource limit was reached (kind `limit-exceeded`) rather than a fault in the guest. */
+export const LIMIT_CODES: ReadonlySet<TrapCode> = new Set<TrapCode>([
+  'out-of-fuel',
+  'timeout',
+  'memory-limit',
+  'output-limit',
+  'stack-overflow',
+]);
+
 export interface BridgeErrorOptions {
   code?: TrapCode;
   cause?: unknown;

@@ -22,7 +22,7 @@ export type { Engine, OutputSinks, RunOptions, RunPlan } from './engines/engine.
 export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelection } from './engines/select.js';
 export { defaultProbes, selectEngine } from './engines/select.js';
 export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';
-export { BridgeError, isBridgeError } from './errors.js';
+export { BridgeError, isBridgeError, LIMIT_CODES } from './errors.js';
 export type { FuncSignature } from './execute/signature.js';
 export { parseFuncType } from './execute/signature.js';
 export type {
@@ -41,6 +41,11 @@ export type {
   WasmNumber,
 } from './execute/types.js';
 export { DEFAULT_LIMITS } from './execute/types.js';
+export type { AuditInput, AuditRecord, ExecutionOutcome } from './observe/audit.js';
+export { AuditLog, auditLine, auditRecord, executionOutcome } from './observe/audit.js';
+export type { LogOption } from './observe/log.js';
+export { createLogger, REDACTED_KEYS } from './observe/log.js';
+export { BridgeMetrics, EXECUTION_BUCKETS, VALIDATION_BUCKETS } from './observe/metrics.js';
 export type { HostGrant, PathGrant, Policy } from './permissions.js';
 export { ComponentPermissions, parseMemoryQuantity, policyFromYaml } from './permissions.js';
 export { exportedFunctions } from './validate/component.js';

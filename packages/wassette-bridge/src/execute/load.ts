@@ -11,10 +11,10 @@ import { type ValidateOptions, validateWasm, type WasmInput } from '../validate/
 import type { ComponentHandle } from './types.js';
 
 /** Bump when an instrumentation pass changes, so that old disk entries are not reused. */
-const INSTRUMENT_VERSION = 1;
+const INSTRUMENT_VERSION = 2;
 const PAGE = 65536;
 const WASI = 'wasi_snapshot_preview1';
-const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, '__portalis_grow_failures']);
+const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILURES_EXPORT]);
 
 /** What the caches keep for one (module, engine, limits) triple. */
 interface Entry {
@@ -22,6 +22,8 @@ interface Entry {
   imports: ImportInfo[];
   exports: ExportInfo[];
 }
+
+type Built = Entry & { report?: ValidationReport; validationMs?: number; source: ComponentHandle['source'] };
 
 /** The disk cache's sidecar: enough to run without re-validating, and a digest to detect damage. */
 interface DiskMeta {
@@ -41,8 +43,9 @@ export interface LoadSettings {
 export interface Loaded {
   handle: ComponentHandle;
   compiled: unknown;
-  /** The validation report, when this load validated (not on a cache hit). */
+  /** The validation report and its duration, when this load validated (not on a cache hit). */
   report: ValidationReport | undefined;
+  validationMs: number | undefined;
 }
 
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
@@ -100,16 +103,14 @@ function checkImports(imports: readonly ImportInfo[], name: string): void {
  */
 export class ModuleLoader {
   private readonly memory = new LRUCache<string, Entry>({ max: 128 });
-  private readonly inflight = new Map<
-    string,
-    Promise<Entry & { report?: ValidationReport; source: ComponentHandle['source'] }>
-  >();
+  private readonly inflight = new Map<string, Promise<Built>>();
 
   constructor(
     private readonly engine: Engine,
     private readonly cacheDir: string | undefined,
     private readonly validation: ValidateOptions,
     private readonly warn: (message: string) => void,
+    private readonly onValidated: (ms: number, valid: boolean) => void = () => {},
   ) {}
 
   async load(input: WasmInput, settings: LoadSettings): Promise<Loaded> {
@@ -137,6 +138,7 @@ export class ModuleLoader {
     );
     let source: ComponentHandle['source'] = 'memory';
     let report: ValidationReport | undefined;
+    let validationMs: number | undefined;
     let entry = this.memory.get(key);
     if (!entry) {
       let pending = this.inflight.get(key);
@@ -146,7 +148,7 @@ export class ModuleLoader {
         pending.finally(() => this.inflight.delete(key)).catch(() => {});
       }
       const built = await pending;
-      ({ report, source } = built);
+      ({ report, source, validationMs } = built);
       entry = { compiled: built.compiled, imports: built.imports, exports: built.exports };
       this.memory.set(key, entry);
     }
@@ -164,7 +166,7 @@ export class ModuleLoader {
       source,
       loadTimeMs: performance.now() - started,
     });
-    return { handle, compiled: entry.compiled, report };
+    return { handle, compiled: entry.compiled, report, validationMs };
   }
 
   private async build(
@@ -173,7 +175,7 @@ export class ModuleLoader {
     name: string,
     capPages: number,
     fuel: number | undefined,
-  ): Promise<Entry & { report?: ValidationReport; source: ComponentHandle['source'] }> {
+  ): Promise<Built> {
     const cached = this.readDisk(key);
     if (cached) {
       try {
@@ -182,8 +184,11 @@ export class ModuleLoader {
         this.warn(`cache entry ${key} did not compile; rebuilding it`);
       }
     }
+    const validating = performance.now();
     const report = await validateWasm(bytes, this.validation);
+    const validationMs = performance.now() - validating;
     if (!report.isValid) {
+      this.onValidated(validationMs, false);
       const first = report.errors[0];
       throw new BridgeError('validation', `${name} is not valid WebAssembly: ${first?.message ?? 'unknown reason'}`, {
         details: { errors: report.errors },
@@ -199,9 +204,7 @@ export class ModuleLoader {
     const module = wasmBinary.decodeModule(bytes);
     try {
       wasmBinary.capMemory(module, capPages);
-      const grow = (wasmBinary as unknown as { countGrowFailures?: (m: wasmBinary.WasmModule) => number })
-        .countGrowFailures;
-      grow?.(module);
+      wasmBinary.countGrowFailures(module);
       if (fuel !== undefined) wasmBinary.injectFuelMeter(module, BigInt(fuel));
     } catch (e) {
       if (e instanceof wasmBinary.InstrumentError) {
@@ -221,7 +224,7 @@ export class ModuleLoader {
       imports: meta.imports,
       exports,
     });
-    return { compiled, imports: meta.imports, exports, report, source: 'compile' };
+    return { compiled, imports: meta.imports, exports, report, validationMs, source: 'compile' };
   }
 
   private readDisk(key: string): { bytes: Uint8Array; meta: DiskMeta } | undefined {

@@ -20,7 +20,7 @@ export function parseFuncType(type: string): FuncSignature {
 /** The exported function `name`, or a clear error listing what the module does export. */
 export function findFunction(exports: readonly ExportInfo[], name: string, moduleName: string): FuncSignature {
   const found = exports.find((e) => e.name === name);
-  if (!found || found.kind !== 'func') {
+  if (found?.kind !== 'func') {
     const funcs = exports.filter((e) => e.kind === 'func').map((e) => e.name);
     throw new BridgeError(
       'invalid-input',

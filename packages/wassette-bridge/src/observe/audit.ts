@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EngineName } from '../engines/select.js';
-import { BridgeError, type BridgeErrorKind, type TrapCode } from '../errors.js';
+import { BridgeError, type BridgeErrorKind, LIMIT_CODES, type TrapCode } from '../errors.js';
 import type {
   ComponentHandle,
   ExecutionRequest,
@@ -17,15 +17,6 @@ import type { ComponentPermissions } from '../permissions.js';
  * `limit` reached, or an `error` that is neither (link failure, bad input, protocol, ...).
  */
 export type ExecutionOutcome = 'success' | 'exit' | 'trap' | 'limit' | 'error';
-
-/** The trap codes that mean a resource limit was reached rather than a fault in the guest. */
-export const LIMIT_CODES: ReadonlySet<TrapCode> = new Set<TrapCode>([
-  'out-of-fuel',
-  'timeout',
-  'memory-limit',
-  'output-limit',
-  'stack-overflow',
-]);
 
 /** One execution, as one line of the audit log. Holds no env values, stdin, args or output bytes. */
 export interface AuditRecord {

@@ -67,6 +67,9 @@ export class JsEngine implements Engine<WebAssembly.Module> {
       minThreads: this.options.minWorkers ?? 1,
       maxThreads: this.options.maxWorkers ?? Math.max(1, (globalThis.navigator?.hardwareConcurrency as number) || 2),
       idleTimeout: 30_000,
+      // Workers load only the built bridge; the parent's flags (a test runner's `--conditions`
+      // pointing packages at their TypeScript sources, say) must not follow them.
+      execArgv: [],
     });
     return this.pool;
   }

@@ -1,13 +1,11 @@
 import { HostDirectory, WasiConfigError, WasiExit, WasiHost, type WasiHostOptions } from '@portalis/wasi';
-import { FUEL_EXPORT } from '@portalis/wasm-binary';
+import { FUEL_EXPORT, GROW_FAILURES_EXPORT } from '@portalis/wasm-binary';
 import { BridgeError } from '../../errors.js';
 import type { ExecutionResult } from '../../execute/types.js';
 import type { ImportInfo } from '../../validate/report.js';
 import type { OutputSinks, RunPlan } from '../engine.js';
 import { classifyTrap, OutputLimitReached } from './traps.js';
 
-/** Exported by the grow-counter pass: how many `memory.grow` calls the cap refused. */
-export const GROW_FAILURES_EXPORT = '__portalis_grow_failures';
 const WASI = 'wasi_snapshot_preview1';
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -63,7 +61,8 @@ function link(plan: RunPlan, sinks: OutputSinks): Linked {
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   const memories: WebAssembly.Memory[] = [];
   for (const imp of plan.imports as ImportInfo[]) {
-    const ns = (imports[imp.module] ??= {});
+    imports[imp.module] ??= {};
+    const ns = imports[imp.module] as Record<string, WebAssembly.ImportValue>;
     if (imp.module === WASI && imp.kind === 'func' && host) {
       const fn = (host.imports.wasi_snapshot_preview1 as Record<string, unknown>)[imp.name];
       if (typeof fn === 'function') {
@@ -71,10 +70,12 @@ function link(plan: RunPlan, sinks: OutputSinks): Linked {
         continue;
       }
     } else if (imp.kind === 'memory') {
+      // Created at the cap, which the loader also wrote into the import's declared maximum.
       const { initial, maximum, shared } = memoryLimits(imp.type);
+      const capPages = Math.floor(plan.limits.maxMemoryBytes / 65536);
       const memory = new WebAssembly.Memory({
         initial,
-        maximum: maximum ?? initial,
+        maximum: Math.min(maximum ?? capPages, capPages),
         shared,
       } as WebAssembly.MemoryDescriptor);
       memories.push(memory);

@@ -1,15 +1,6 @@
 import { WasiMemoryFault } from '@portalis/wasi';
 import { BridgeError, type TrapCode } from '../../errors.js';
 
-/** Codes that mean a limit was reached rather than the guest misbehaving. */
-export const LIMIT_CODES: ReadonlySet<TrapCode> = new Set([
-  'out-of-fuel',
-  'timeout',
-  'memory-limit',
-  'output-limit',
-  'stack-overflow',
-]);
-
 /** Thrown from the output callback to unwind a guest that wrote past `maxOutputBytes`. */
 export class OutputLimitReached extends Error {
   constructor(readonly limit: number) {
@@ -87,8 +78,4 @@ export function classifyTrap(e: unknown, context: { outOfFuel: boolean; name: st
   }
   const message = e instanceof Error ? e.message : String(e);
   return new BridgeError('trap', `${context.name}: the guest failed: ${message}`, { code: 'unknown', cause: e });
-}
-
-export function kindOf(code: TrapCode): 'limit-exceeded' | 'trap' {
-  return LIMIT_CODES.has(code) ? 'limit-exceeded' : 'trap';
 }
