@@ -17,7 +17,7 @@ import {
   type LoadOptions,
   type ResourceLimits,
 } from './execute/types.js';
-import { AuditLog, auditRecord } from './observe/audit.js';
+import { AuditLog, auditRecord, executionOutcome } from './observe/audit.js';
 import { createLogger, type LogOption } from './observe/log.js';
 import { BridgeMetrics } from './observe/metrics.js';
 import { ComponentPermissions } from './permissions.js';
@@ -274,29 +274,35 @@ export class WassetteClient {
       ...(request.signal ? { signal: request.signal } : {}),
     });
     const totalMs = performance.now() - started;
-    const record = auditRecord({
-      handle,
-      request,
-      result,
-      permissions,
-      limits,
-      isolation,
-      deterministic: plan.deterministic !== false,
-      totalMs,
-    });
-    this.metrics.recordExecution(totalMs / 1000, handle.engine, record.outcome);
-    this.log.info(
-      {
-        module: record.module,
-        request: record.request,
-        outcome: record.outcome,
-        trap: record.trap,
-        durations: record.durations,
-      },
-      'execution finished',
-    );
+    // The audit record hashes the output; build it only when something will read it.
+    const logging = this.log.isLevelEnabled('info');
+    const record =
+      this.audit || logging
+        ? auditRecord({
+            handle,
+            request,
+            result,
+            permissions,
+            limits,
+            isolation,
+            deterministic: plan.deterministic !== false,
+            totalMs,
+          })
+        : undefined;
+    this.metrics.recordExecution(totalMs / 1000, handle.engine, record?.outcome ?? executionOutcome(result));
+    if (record && logging)
+      this.log.info(
+        {
+          module: record.module,
+          request: record.request,
+          outcome: record.outcome,
+          trap: record.trap,
+          durations: record.durations,
+        },
+        'execution finished',
+      );
     // A configured audit log is part of the contract: failing to write it fails the call.
-    this.audit?.write(record);
+    if (record) this.audit?.write(record);
     return result;
   }
 

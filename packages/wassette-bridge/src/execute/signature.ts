@@ -8,13 +8,20 @@ export interface FuncSignature {
   results: string[];
 }
 
-/** Reads `(func (param i32 i64) (result f64))`, the spelling `ExportInfo.type` uses. */
+const parsed = new Map<string, FuncSignature>();
+
+/** Reads `(func (param i32 i64) (result f64))`, the spelling `ExportInfo.type` uses. Results are shared: do not mutate. */
 export function parseFuncType(type: string): FuncSignature {
-  const list = (word: 'param' | 'result'): string[] =>
-    [...type.matchAll(new RegExp(`\\(${word} ([^()]*)\\)`, 'g'))]
-      .flatMap((m) => (m[1] ?? '').trim().split(/\s+/))
-      .filter(Boolean);
-  return { params: list('param'), results: list('result') };
+  let sig = parsed.get(type);
+  if (!sig) {
+    const list = (word: 'param' | 'result'): string[] =>
+      [...type.matchAll(new RegExp(`\\(${word} ([^()]*)\\)`, 'g'))]
+        .flatMap((m) => (m[1] ?? '').trim().split(/\s+/))
+        .filter(Boolean);
+    sig = { params: list('param'), results: list('result') };
+    if (parsed.size < 10_000) parsed.set(type, sig);
+  }
+  return sig;
 }
 
 /** The exported function `name`, or a clear error listing what the module does export. */

@@ -8,6 +8,7 @@ import { classifyTrap, OutputLimitReached } from './traps.js';
 
 const WASI = 'wasi_snapshot_preview1';
 const encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
 
 /** `(memory 1 16 shared)` -> its limits. */
@@ -156,7 +157,7 @@ function jsonCall(instance: WebAssembly.Instance, plan: RunPlan & { request: { k
     );
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(memory.buffer, ptr, len));
+    text = strictUtf8.decode(new Uint8Array(memory.buffer, ptr, len));
   } catch {
     throw new BridgeError('trap', `${name}: ${request.name} returned ${len} bytes that are not UTF-8`, {
       code: 'protocol-error',
