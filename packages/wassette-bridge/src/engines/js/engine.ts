@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { BridgeError } from '../../errors.js';
@@ -65,7 +66,7 @@ export class JsEngine implements Engine<WebAssembly.Module> {
     this.pool ??= new Piscina({
       filename: workerFile().href,
       minThreads: this.options.minWorkers ?? 1,
-      maxThreads: this.options.maxWorkers ?? Math.max(1, (globalThis.navigator?.hardwareConcurrency as number) || 2),
+      maxThreads: this.options.maxWorkers ?? Math.max(1, availableParallelism()),
       idleTimeout: 30_000,
       // Workers load only the built bridge; the parent's flags (a test runner's `--conditions`
       // pointing packages at their TypeScript sources, say) must not follow them.
