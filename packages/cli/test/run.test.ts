@@ -279,15 +279,21 @@ describe('run-wasm --json', () => {
 });
 
 describe('run-wasm --audit-log', () => {
-  // Fails until WassetteClient writes `config.auditLog` (the AuditLog class exists in the bridge but
-  // the client does not call it yet); when this starts passing, `it.fails` flags it: make it `it`.
-  it.fails('appends one JSON line per run', async () => {
+  it('appends one JSON line per run, with what the flags granted and limited', async () => {
     const log = join(scratch, 'audit.jsonl');
-    await cli('run-wasm', '--audit-log', log, fx('hello-wasi.wasm'));
+    await cli('run-wasm', '--audit-log', log, '--env-allow', 'APP_*', '--fuel', '1000000', fx('hello-wasi.wasm'));
     await cli('run-wasm', '--audit-log', log, fx('guest-exit.wasm'));
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(2);
-    for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
+    const [first, second] = lines.map((l) => JSON.parse(l));
+    expect(first).toMatchObject({
+      module: { name: 'hello-wasi.wasm' },
+      request: { kind: 'command', entry: '_start' },
+      permissions: { allowEnv: true, allowedEnvVars: ['APP_*'], allowFs: false },
+      limits: { fuel: 1000000 },
+      outcome: 'success',
+    });
+    expect(second).toMatchObject({ module: { name: 'guest-exit.wasm' }, outcome: 'exit', exitCode: 3 });
   });
 });
 
