@@ -72,11 +72,7 @@ export class WasiHost {
         throw new WasiConfigError('invalid-preopen', `a preopened directory could not be opened: ${e.message}`);
       throw e;
     }
-    const table = {} as Record<WasiFunctionName, HostFunction>;
-    for (const name of Object.keys(WASI_PREVIEW1_SIGNATURES) as WasiFunctionName[]) {
-      table[name] = guard(implementations[name].bind(null, s) as (...a: unknown[]) => number);
-    }
-    this.imports = { wasi_snapshot_preview1: table };
+    this.imports = { wasi_snapshot_preview1: lazyTable(s) };
   }
 
   /** Binds the host to an instance's exported `memory` without running anything. */
@@ -152,6 +148,38 @@ export class WasiHost {
     this.closed = true;
     this.state.closeAll();
   }
+}
+
+const NAMES = Object.keys(WASI_PREVIEW1_SIGNATURES) as WasiFunctionName[];
+const isName = (name: string | symbol): name is WasiFunctionName =>
+  typeof name === 'string' && Object.hasOwn(WASI_PREVIEW1_SIGNATURES, name);
+
+/**
+ * The import table of one host. It looks like a plain object with all 46 functions (keys, `in`,
+ * spreading all work), but each function is created on first use: instantiation only reads the
+ * imports a module declares, and most modules declare a handful, so a run pays for those alone.
+ */
+function lazyTable(s: HostState): Record<WasiFunctionName, HostFunction> {
+  const made = Object.create(null) as Partial<Record<WasiFunctionName, HostFunction>>;
+  const get = (name: WasiFunctionName): HostFunction => {
+    let fn = made[name];
+    if (!fn) {
+      const impl = implementations[name];
+      fn = guard(impl.bind(null, s) as (...a: unknown[]) => number);
+      made[name] = fn;
+    }
+    return fn;
+  };
+  return new Proxy(made as Record<WasiFunctionName, HostFunction>, {
+    get: (_t, name) => (isName(name) ? get(name) : undefined),
+    has: (_t, name) => isName(name),
+    ownKeys: () => [...NAMES],
+    getOwnPropertyDescriptor: (_t, name) =>
+      isName(name) ? { value: get(name), writable: false, enumerable: true, configurable: true } : undefined,
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
 }
 
 /**

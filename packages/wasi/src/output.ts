@@ -1,6 +1,8 @@
 import type { OutputOptions } from './options.js';
 
 export const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+/** Shared by every sink until its first write: most runs print little or nothing. */
+const EMPTY = new Uint8Array(0);
 
 /** What a guest wrote to stdout or stderr. */
 export interface CapturedOutput {
@@ -14,7 +16,7 @@ export interface CapturedOutput {
 
 /** A capped capture buffer for one output stream, with an optional streaming callback. */
 export class OutputSink {
-  private buf = new Uint8Array(256);
+  private buf = EMPTY;
   private kept = 0;
   total = 0;
   private readonly cap: number;
@@ -31,7 +33,7 @@ export class OutputSink {
     if (room > 0) {
       const n = Math.min(room, chunk.length);
       if (this.kept + n > this.buf.length) {
-        const grown = new Uint8Array(Math.min(this.cap, Math.max(this.kept + n, this.buf.length * 2)));
+        const grown = new Uint8Array(Math.min(this.cap, Math.max(this.kept + n, this.buf.length * 2, 256)));
         grown.set(this.buf.subarray(0, this.kept));
         this.buf = grown;
       }

@@ -216,6 +216,9 @@ describe.each(engines)('execution on the %s engine', (engine) => {
       expect((await rejects(client.execute(h, { kind: 'json', name: 'echo', input: cyclic }))).message).toMatch(
         /cannot be serialized/,
       );
+      expect((await rejects(client.execute(h, { kind: 'json', name: 'echo', input: () => 1 }))).message).toMatch(
+        /a function is not JSON/,
+      );
     });
   });
 
@@ -440,6 +443,18 @@ describe.each(engines)('execution on the %s engine', (engine) => {
   });
 
   describe('streaming events', () => {
+    it('streams no more output than the cap', async () => {
+      const h = await load('guest-spam.wasm');
+      const events = await firstValueFrom(
+        client.executeStream(h, { kind: 'command', limits: { maxOutputBytes: 1000 } }).pipe(toArray()),
+      );
+      const streamed = events
+        .filter((e) => e.type === 'stdout')
+        .reduce((n, e) => n + (e as { chunk: Uint8Array }).chunk.length, 0);
+      expect(streamed).toBe(1000);
+      expect((events.at(-1) as { result: ExecutionResult }).result.trap).toBe('output-limit');
+    });
+
     it('emits started, the output chunks in order, then exited', async () => {
       const h = await load('guest-echo.wasm');
       const events: ExecutionEvent[] = await firstValueFrom(

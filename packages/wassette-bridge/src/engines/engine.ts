@@ -25,19 +25,16 @@ export interface RunPlan {
   stream: boolean;
 }
 
+type Plain<K extends ExecutionRequest['kind']> = Omit<
+  Extract<ExecutionRequest, { kind: K }>,
+  'signal' | 'permissions' | 'limits' | 'deterministic' | 'isolation'
+>;
+
+/** A request as a worker receives it; a JSON call carries its input already serialized. */
 export type PlainRequest =
-  | Omit<
-      Extract<ExecutionRequest, { kind: 'command' }>,
-      'signal' | 'permissions' | 'limits' | 'deterministic' | 'isolation'
-    >
-  | Omit<
-      Extract<ExecutionRequest, { kind: 'function' }>,
-      'signal' | 'permissions' | 'limits' | 'deterministic' | 'isolation'
-    >
-  | Omit<
-      Extract<ExecutionRequest, { kind: 'json' }>,
-      'signal' | 'permissions' | 'limits' | 'deterministic' | 'isolation'
-    >;
+  | Omit<Plain<'command'>, 'env'>
+  | Plain<'function'>
+  | (Omit<Plain<'json'>, 'input'> & { inputJson: string });
 
 /** Where streamed output goes. */
 export interface OutputSinks {

@@ -122,7 +122,12 @@ export function makePlan({ handle, request, permissions, limits, hostEnv, stream
       } catch (e) {
         throw new BridgeError('invalid-input', `the JSON call input cannot be serialized: ${(e as Error).message}`);
       }
-      plain = { kind: 'json', name: request.name, input: JSON.parse(text as string), allocExport: request.allocExport };
+      if (text === undefined)
+        throw new BridgeError(
+          'invalid-input',
+          `the JSON call input cannot be serialized: a ${typeof request.input} is not JSON`,
+        );
+      plain = { kind: 'json', name: request.name, inputJson: text, allocExport: request.allocExport };
       break;
     }
     default:

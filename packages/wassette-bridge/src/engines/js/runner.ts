@@ -29,9 +29,12 @@ function link(plan: RunPlan, sinks: OutputSinks): Linked {
   if (needsWasi || plan.request.kind === 'command') {
     const { request, limits } = plan;
     let total = 0;
+    // Streams see exactly what the captures keep: the part of a write that crosses the limit is
+    // cut, then the guest is unwound.
     const counter = (forward: ((c: Uint8Array) => void) | undefined) => (chunk: Uint8Array) => {
+      const room = limits.maxOutputBytes - total;
       total += chunk.length;
-      forward?.(chunk);
+      if (forward && room > 0) forward(chunk.length <= room ? chunk : chunk.subarray(0, room));
       if (total > limits.maxOutputBytes) throw new OutputLimitReached(limits.maxOutputBytes);
     };
     const options: WasiHostOptions = {
@@ -118,7 +121,7 @@ function jsonCall(instance: WebAssembly.Instance, plan: RunPlan & { request: { k
       'invalid-input',
       `${name} does not follow the JSON call protocol (memory, alloc and ${request.name} exports)`,
     );
-  const input = encoder.encode(JSON.stringify(request.input ?? null));
+  const input = encoder.encode(request.inputJson);
   const inPtr = (alloc as (n: number) => number)(input.length) >>> 0;
   if (inPtr + input.length > memory.buffer.byteLength)
     throw new BridgeError(
