@@ -46,6 +46,7 @@ export class BridgeMetrics {
   readonly #executions: Counter<'engine' | 'outcome'>;
   readonly #validationDuration: Histogram;
   readonly #executionDuration: Histogram<'engine'>;
+  readonly #executionSeries = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
 
   /** The metrics of `registry` (default: prom-client's global `register`), created on first use. */
   static for(registry: Registry = register): BridgeMetrics {
@@ -121,7 +122,17 @@ export class BridgeMetrics {
   }
 
   recordExecution(seconds: number, engine: EngineName, outcome: ExecutionOutcome): void {
-    this.#executions.inc({ engine, outcome });
-    if (Number.isFinite(seconds)) this.#executionDuration.observe({ engine }, Math.max(0, seconds));
+    // Executions can run tens of thousands of times a second: resolve each label set once.
+    const key = `${engine}\0${outcome}`;
+    let series = this.#executionSeries.get(key);
+    if (!series) {
+      series = {
+        count: this.#executions.labels({ engine, outcome }),
+        duration: this.#executionDuration.labels({ engine }),
+      };
+      this.#executionSeries.set(key, series);
+    }
+    series.count.inc();
+    if (Number.isFinite(seconds)) series.duration.observe(Math.max(0, seconds));
   }
 }
