@@ -17,7 +17,7 @@ pub use trap::TrapCode;
 use wasmtime::{Config, Engine, Linker, Module, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{DirPerms, FilePerms, I32Exit, WasiCtxBuilder};
 
 /// How often the ticker advances the epoch: the resolution of wall-clock deadlines.
 const TICK: Duration = Duration::from_millis(1);
@@ -48,13 +48,24 @@ pub struct Limits {
     pub max_output_bytes: usize,
 }
 
-/// A WASI command to run.
+/// A host directory granted to the guest under `guest_path`.
+#[derive(Debug, Clone)]
+pub struct Preopen {
+    pub host_path: std::path::PathBuf,
+    pub guest_path: String,
+    /// Refuse every create, write, rename, unlink and truncate.
+    pub read_only: bool,
+}
+
+/// A WASI command to run. Nothing is granted but what is listed: no directory, no variable.
 #[derive(Debug, Clone, Default)]
 pub struct CommandRequest {
     /// argv, program name first.
     pub args: Vec<String>,
+    /// Variables exactly as the guest sees them (grants are resolved by the caller).
     pub env: Vec<(String, String)>,
     pub stdin: Vec<u8>,
+    pub preopens: Vec<Preopen>,
 }
 
 /// What a run did. `trap` is set when it stopped early; `exit_code` when the guest exited.
@@ -71,11 +82,13 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-/// Errors before anything runs: a module that does not compile or link.
+/// Errors before anything runs: a module that does not compile or link, or a grant that cannot
+/// be set up.
 #[derive(Debug)]
 pub enum CoreError {
     Compile(String),
     Link(String),
+    Grant(String),
 }
 
 impl std::fmt::Display for CoreError {
@@ -83,6 +96,7 @@ impl std::fmt::Display for CoreError {
         match self {
             CoreError::Compile(m) => write!(f, "the module does not compile: {m}"),
             CoreError::Link(m) => write!(f, "the module cannot be linked: {m}"),
+            CoreError::Grant(m) => write!(f, "a grant cannot be set up: {m}"),
         }
     }
 }
@@ -187,13 +201,24 @@ impl CoreEngine {
     ) -> Result<Outcome, CoreError> {
         let stdout = MemoryOutputPipe::new(limits.max_output_bytes);
         let stderr = MemoryOutputPipe::new(limits.max_output_bytes);
-        let wasi = WasiCtxBuilder::new()
+        let mut builder = WasiCtxBuilder::new();
+        builder
             .args(&request.args)
             .envs(&request.env)
             .stdin(MemoryInputPipe::new(request.stdin.clone()))
             .stdout(stdout.clone())
-            .stderr(stderr.clone())
-            .build_p1();
+            .stderr(stderr.clone());
+        for p in &request.preopens {
+            let (dir, file) = if p.read_only {
+                (DirPerms::READ, FilePerms::READ)
+            } else {
+                (DirPerms::all(), FilePerms::all())
+            };
+            builder
+                .preopened_dir(&p.host_path, &p.guest_path, dir, file)
+                .map_err(|e| CoreError::Grant(format!("{}: {e:#}", p.host_path.display())))?;
+        }
+        let wasi = builder.build_p1();
         let limiter = Limiter {
             max_memory_bytes: limits.max_memory_bytes,
             grow_failures: 0,

@@ -47,6 +47,7 @@ fn runs_a_command_with_args_env_and_stdin() {
         args: vec!["echo.wasm".into(), "a".into()],
         env: vec![("K".into(), "v".into())],
         stdin: b"hello".to_vec(),
+        ..Default::default()
     };
     let out = e.run_command(&m, &req, &limits()).unwrap();
     assert_eq!(out.trap, None, "{:?}", out.message);
@@ -244,4 +245,87 @@ fn output_is_capped() {
         .unwrap();
     assert!(out.stdout.len() <= 15);
     assert!(out.stdout.starts_with(b"0123456789"));
+}
+
+/// `guest-fs`-style command: argv[1] is `r` or `w`, argv[2] a path under fd 3; exits with the errno.
+const FS: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "args_get" (func $args_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (func $strlen (param $p i32) (result i32) (local $n i32)
+    (block $d (loop $l (br_if $d (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1))) (br $l))) (local.get $n))
+  (func $check (param i32) (if (local.get 0) (then (call $proc_exit (local.get 0)))))
+  (func (export "_start") (local $path i32) (local $write i32)
+    (drop (call $args_get (i32.const 1024) (i32.const 2048)))
+    (local.set $write (i32.eq (i32.load8_u (i32.load (i32.const 1028))) (i32.const 119)))
+    (local.set $path (i32.load (i32.const 1032)))
+    (call $check (call $path_open (i32.const 3) (i32.const 0) (local.get $path) (call $strlen (local.get $path))
+      (select (i32.const 9) (i32.const 0) (local.get $write))
+      (select (i64.const 64) (i64.const 2) (local.get $write)) (i64.const 0) (i32.const 0) (i32.const 80)))
+    (i32.store (i32.const 0) (i32.const 4096)) (i32.store (i32.const 4) (i32.const 1000))
+    (if (local.get $write)
+      (then (i32.store8 (i32.const 4096) (i32.const 33)) (i32.store (i32.const 4) (i32.const 1))
+            (call $check (call $fd_write (i32.load (i32.const 80)) (i32.const 0) (i32.const 1) (i32.const 16))))
+      (else (call $check (call $fd_read (i32.load (i32.const 80)) (i32.const 0) (i32.const 1) (i32.const 16)))
+            (i32.store (i32.const 4) (i32.load (i32.const 16)))
+            (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))))
+"#;
+
+fn fs_run(
+    e: &CoreEngine,
+    preopens: Vec<wassette_core::Preopen>,
+    mode: &str,
+    path: &str,
+) -> wassette_core::Outcome {
+    let m = e.compile(FS.as_bytes()).unwrap();
+    let req = CommandRequest {
+        args: vec!["fs.wasm".into(), mode.into(), path.into()],
+        preopens,
+        ..Default::default()
+    };
+    e.run_command(&m, &req, &limits()).unwrap()
+}
+
+#[test]
+fn directories_only_as_granted_and_read_only_refuses_writes() {
+    let root = std::env::temp_dir().join(format!("wassette-core-{}", std::process::id()));
+    let data = root.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("note.txt"), "granted").unwrap();
+    std::fs::write(root.join("secret.txt"), "outside").unwrap();
+    let _ = std::fs::remove_file(data.join("link"));
+    std::os::unix::fs::symlink(root.join("secret.txt"), data.join("link")).unwrap();
+    let grant = |read_only| {
+        vec![wassette_core::Preopen {
+            host_path: data.clone(),
+            guest_path: "/data".into(),
+            read_only,
+        }]
+    };
+    let e = engine();
+
+    assert_ne!(
+        fs_run(&e, vec![], "r", "note.txt").exit_code,
+        Some(0),
+        "no grant, no directory"
+    );
+    let read = fs_run(&e, grant(true), "r", "note.txt");
+    assert_eq!(read.exit_code, Some(0));
+    assert_eq!(read.stdout, b"granted");
+    for escape in ["../secret.txt", "/etc/passwd", "link"] {
+        let out = fs_run(&e, grant(false), "r", escape);
+        assert_ne!(out.exit_code, Some(0), "{escape}");
+        assert!(!out.stdout.starts_with(b"outside"), "{escape}");
+    }
+    assert_ne!(fs_run(&e, grant(true), "w", "new.txt").exit_code, Some(0));
+    assert!(!data.join("new.txt").exists());
+    assert_eq!(fs_run(&e, grant(false), "w", "new.txt").exit_code, Some(0));
+    assert_eq!(std::fs::read(data.join("new.txt")).unwrap(), b"!");
+    std::fs::remove_dir_all(&root).unwrap();
 }
