@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use wassette_core::{CommandRequest, CoreEngine, EngineConfig, Limits, TrapCode};
+use wassette_core::{CommandRequest, CoreEngine, EngineConfig, Limits, Outcome, TrapCode};
 
 const PAGE: usize = 65536;
 
@@ -13,6 +13,13 @@ fn limits() -> Limits {
         fuel: None,
         max_output_bytes: 1 << 20,
     }
+}
+
+/// Compiles `wat` and runs it as a command with no args, env or grants.
+fn run(e: &CoreEngine, wat: &[u8], limits: &Limits) -> Outcome {
+    let m = e.compile(wat).expect("compiles");
+    e.run_command(&m, &CommandRequest::default(), limits)
+        .expect("links")
 }
 
 fn engine() -> CoreEngine {
@@ -128,9 +135,9 @@ fn an_endless_loop_times_out_and_the_engine_stays_usable() {
 #[test]
 fn memory_growth_past_the_cap_returns_minus_one_and_is_counted() {
     let e = engine();
-    let m = e
-        .compile(
-            br#"(module
+    let out = run(
+        &e,
+        br#"(module
                  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
                  (memory (export "memory") 1)
                  (func (export "_start") (local $n i32)
@@ -139,18 +146,11 @@ fn memory_growth_past_the_cap_returns_minus_one_and_is_counted() {
                      (local.set $n (i32.add (local.get $n) (i32.const 1)))
                      (br $more)))
                    (call $exit (local.get $n))))"#,
-        )
-        .unwrap();
-    let out = e
-        .run_command(
-            &m,
-            &CommandRequest::default(),
-            &Limits {
-                max_memory_bytes: 4 * PAGE,
-                ..limits()
-            },
-        )
-        .unwrap();
+        &Limits {
+            max_memory_bytes: 4 * PAGE,
+            ..limits()
+        },
+    );
     assert_eq!(out.trap, None);
     assert_eq!(out.exit_code, Some(3));
     assert_eq!(out.memory_grow_failures, 1);
@@ -159,19 +159,14 @@ fn memory_growth_past_the_cap_returns_minus_one_and_is_counted() {
 #[test]
 fn a_minimum_over_the_cap_is_a_memory_limit() {
     let e = engine();
-    let m = e
-        .compile(br#"(module (memory (export "memory") 10) (func (export "_start")))"#)
-        .unwrap();
-    let out = e
-        .run_command(
-            &m,
-            &CommandRequest::default(),
-            &Limits {
-                max_memory_bytes: 4 * PAGE,
-                ..limits()
-            },
-        )
-        .unwrap();
+    let out = run(
+        &e,
+        br#"(module (memory (export "memory") 10) (func (export "_start")))"#,
+        &Limits {
+            max_memory_bytes: 4 * PAGE,
+            ..limits()
+        },
+    );
     assert_eq!(out.trap, Some(TrapCode::MemoryLimit));
 }
 
@@ -194,13 +189,7 @@ fn traps_map_to_their_codes() {
         let wat = format!(
             r#"(module (memory (export "memory") 1) (func $r (call $r)) (func (export "_start") {body}))"#
         );
-        let out = e
-            .run_command(
-                &e.compile(wat.as_bytes()).unwrap(),
-                &CommandRequest::default(),
-                &limits(),
-            )
-            .unwrap();
+        let out = run(&e, wat.as_bytes(), &limits());
         assert_eq!(out.trap, Some(code), "{body}: {:?}", out.message);
         assert_eq!(out.exit_code, None);
     }
@@ -221,28 +210,17 @@ fn unknown_imports_fail_to_link() {
 #[test]
 fn output_is_capped() {
     let e = engine();
-    let m = e
-        .compile(
-            br#"(module
+    let out = run(&e, br#"(module
                  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
                  (memory (export "memory") 1)
                  (data (i32.const 100) "0123456789")
                  (func (export "_start")
                    (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 10))
                    (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-                   (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
-        )
-        .unwrap();
-    let out = e
-        .run_command(
-            &m,
-            &CommandRequest::default(),
-            &Limits {
+                   (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#, &Limits {
                 max_output_bytes: 15,
                 ..limits()
-            },
-        )
-        .unwrap();
+            });
     assert!(out.stdout.len() <= 15);
     assert!(out.stdout.starts_with(b"0123456789"));
 }

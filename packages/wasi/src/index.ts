@@ -49,6 +49,7 @@ export type { WasiImports } from './host.js';
 export { WasiHost } from './host.js';
 export { WasiMemoryFault } from './memory.js';
 export type { DeterministicOptions, EnvGrant, OutputOptions, Preopen, WasiHostOptions } from './options.js';
+export { resolveEnv } from './options.js';
 export type { CapturedOutput } from './output.js';
 export type { WasiFunctionName, WasiFunctionSignature } from './signatures.js';
 export { WASI_PREVIEW1_SIGNATURES } from './signatures.js';

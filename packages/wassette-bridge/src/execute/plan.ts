@@ -1,25 +1,22 @@
 import { statSync } from 'node:fs';
+import { resolveEnv } from '@portalis/wasi';
 import type { RunPlan } from '../engines/engine.js';
 import { BridgeError } from '../errors.js';
 import type { ComponentPermissions } from '../permissions.js';
 import { coerceArgs, findFunction } from './signature.js';
 import type { ComponentHandle, ExecutionRequest, Isolation, ResourceLimits } from './types.js';
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
-
-/** The variables a grant lets the guest see, read from `source` (the host env). Sorted by name. */
-export function grantedEnv(
+/** The variables a grant lets the guest see, read from `source` (the host env), as the WASI host resolves them. */
+function grantedEnv(
   permissions: ComponentPermissions,
   source: Readonly<Record<string, string | undefined>>,
 ): [string, string][] {
   if (!permissions.allowEnv || permissions.allowedEnvVars.length === 0) return [];
-  const matchers = permissions.allowedEnvVars.map(globToRegExp);
-  return Object.keys(source)
-    .sort()
-    .filter((k) => matchers.some((m) => m.test(k)) && source[k] !== undefined && !k.includes('='))
-    .map((k) => [k, source[k] as string]);
+  try {
+    return resolveEnv({ allow: permissions.allowedEnvVars, from: source });
+  } catch (e) {
+    throw new BridgeError('invalid-input', `env grant: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 function checkGrants(permissions: ComponentPermissions): void {

@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { BridgeError } from '../../errors.js';
 import type { ExecutionResult } from '../../execute/types.js';
 import type { Engine, RunOptions, RunPlan } from '../engine.js';
-import type { EngineInfo } from '../select.js';
+import { defaultProbes, type EngineInfo } from '../select.js';
 import { runPlan } from './runner.js';
 import type { PortMessage, WorkerTask } from './worker.js';
 
@@ -47,7 +47,7 @@ function failed(code: 'timeout' | 'cancelled' | 'unknown', message: string, elap
  * its deadline is terminated and replaced) or, when fuel bounds them, on the caller's thread.
  */
 export class JsEngine implements Engine<WebAssembly.Module> {
-  readonly info: EngineInfo = { name: 'js', available: true, version: `V8 ${process.versions.v8}`, reason: undefined };
+  readonly info: EngineInfo = defaultProbes.js();
   private pool: Piscina | undefined;
   private closed = false;
 

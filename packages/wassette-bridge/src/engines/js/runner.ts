@@ -113,16 +113,12 @@ function memoryBytes(instance: WebAssembly.Instance | undefined, imported: WebAs
 /** Calls the plugin protocol: alloc, write the JSON input, call, read the JSON output. */
 function jsonCall(instance: WebAssembly.Instance, plan: RunPlan & { request: { kind: 'json' } }): unknown {
   const { request, name } = plan;
-  const memory = instance.exports.memory;
-  const alloc = instance.exports[request.allocExport ?? 'alloc'];
-  const fn = instance.exports[request.name];
-  if (!(memory instanceof WebAssembly.Memory) || typeof alloc !== 'function' || typeof fn !== 'function')
-    throw new BridgeError(
-      'invalid-input',
-      `${name} does not follow the JSON call protocol (memory, alloc and ${request.name} exports)`,
-    );
+  // makePlan checked that memory, alloc and the function are exported with the protocol's types.
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  const alloc = instance.exports[request.allocExport ?? 'alloc'] as (n: number) => number;
+  const fn = instance.exports[request.name] as (p: number, n: number) => unknown;
   const input = encoder.encode(request.inputJson);
-  const inPtr = (alloc as (n: number) => number)(input.length) >>> 0;
+  const inPtr = alloc(input.length) >>> 0;
   if (inPtr + input.length > memory.buffer.byteLength)
     throw new BridgeError(
       'trap',
@@ -132,7 +128,7 @@ function jsonCall(instance: WebAssembly.Instance, plan: RunPlan & { request: { k
       },
     );
   new Uint8Array(memory.buffer, inPtr, input.length).set(input);
-  const out = (fn as (p: number, n: number) => unknown)(inPtr, input.length);
+  const out = fn(inPtr, input.length);
   let ptr: number;
   let len: number;
   if (typeof out === 'bigint') {
@@ -200,18 +196,14 @@ export function runPlan(module: WebAssembly.Module, plan: RunPlan, sinks: Output
     const { request } = plan;
     const host = linked.host;
     if (request.kind === 'command') {
-      if (typeof instance.exports._start !== 'function')
-        throw new BridgeError('invalid-input', `${plan.name} is not a WASI command: it has no _start export`);
       exitCode = (host as WasiHost).start(instance);
     } else {
       if (host && instance.exports.memory instanceof WebAssembly.Memory) host.initialize(instance);
       try {
         if (request.kind === 'function') {
-          const fn = instance.exports[request.name];
-          if (typeof fn !== 'function')
-            throw new BridgeError('invalid-input', `${plan.name} has no exported function "${request.name}"`);
-          // Arguments were checked against the export's type by the client.
-          const out = (fn as (...a: unknown[]) => unknown)(...(request.args ?? []));
+          // makePlan checked the export and its arguments against the module's type.
+          const fn = instance.exports[request.name] as (...a: unknown[]) => unknown;
+          const out = fn(...(request.args ?? []));
           returnValue = out === undefined ? [] : Array.isArray(out) ? out : [out];
         } else {
           returnValue = jsonCall(instance, plan as RunPlan & { request: { kind: 'json' } });
