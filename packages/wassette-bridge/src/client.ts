@@ -5,6 +5,7 @@ import type { Engine, OutputSinks } from './engines/engine.js';
 import { JsEngine, type JsEngineOptions } from './engines/js/engine.js';
 import type { EngineChoice, EngineInfo, EngineProbes, EngineSelection } from './engines/select.js';
 import { defaultProbes, selectEngine } from './engines/select.js';
+import { WasmtimeEngine } from './engines/wasmtime/engine.js';
 import { BridgeError } from './errors.js';
 import { ModuleLoader } from './execute/load.js';
 import { makePlan } from './execute/plan.js';
@@ -146,12 +147,8 @@ export class WassetteClient {
     if (!this.config.enabled)
       throw new BridgeError('invalid-input', 'execution is disabled in this configuration (enabled = false)');
     if (this.runtime) return this.runtime;
-    if (this.selection.engine.name !== 'js')
-      throw new BridgeError(
-        'engine-unavailable',
-        `the ${this.selection.engine.name} engine cannot execute in this build`,
-      );
-    const engine = new JsEngine(this.workerOptions);
+    const engine: Engine =
+      this.selection.engine.name === 'wasmtime' ? new WasmtimeEngine() : new JsEngine(this.workerOptions);
     const loader = new ModuleLoader(
       engine,
       this.config.cacheDir,

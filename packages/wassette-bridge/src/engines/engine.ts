@@ -30,10 +30,13 @@ type Plain<K extends ExecutionRequest['kind']> = Omit<
   'signal' | 'permissions' | 'limits' | 'deterministic' | 'isolation'
 >;
 
-/** A request as a worker receives it; a JSON call carries its input already serialized. */
+/**
+ * A request as an engine receives it: a function call carries its parameter types (checked
+ * against its arguments), a JSON call its input already serialized.
+ */
 export type PlainRequest =
   | Omit<Plain<'command'>, 'env'>
-  | Plain<'function'>
+  | (Plain<'function'> & { params: readonly string[] })
   | (Omit<Plain<'json'>, 'input'> & { inputJson: string });
 
 /** Where streamed output goes. */
@@ -47,14 +50,35 @@ export interface RunOptions extends OutputSinks {
   signal?: AbortSignal;
 }
 
+export interface CompileOptions {
+  /** The module will run with fuel budgets (the loader was given a fuel limit). */
+  metered: boolean;
+  /** Where an engine with its own compiled-code cache keeps it; unset means no disk cache. */
+  cacheDir: string | undefined;
+}
+
+export interface CompileOutput<Compiled> {
+  compiled: Compiled;
+  /** `disk` when the engine's own cache served it, `rebuilt` when a stale or damaged entry was replaced. */
+  source: 'compile' | 'disk' | 'rebuilt';
+}
+
 /**
- * What each engine implements. The client owns validation, instrumentation, caching, permissions,
+ * What each engine implements. The client owns validation, caching of metadata, permissions,
  * audit and metrics; an engine only compiles bytes it is given and runs plans.
  */
 export interface Engine<Compiled = unknown> {
   readonly info: EngineInfo;
-  /** Compiles instrumented bytes; throws `BridgeError` on failure. */
-  compile(bytes: Uint8Array): Promise<Compiled>;
+  /**
+   * How limits are enforced. `instrumented`: the loader rewrites each module first (memory cap,
+   * grow counter, fuel meter) and caches the rewritten bytes. `native`: the engine enforces every
+   * limit itself, compiles the original bytes and keeps its own compiled-code cache.
+   */
+  readonly limits: 'instrumented' | 'native';
+  /** True when the engine runs components (as WASI preview2 commands). */
+  readonly runsComponents: boolean;
+  /** Compiles (instrumented or original, see `limits`) bytes; throws `BridgeError` on failure. */
+  compile(bytes: Uint8Array, options: CompileOptions): Promise<CompileOutput<Compiled>>;
   /** Runs one plan on a fresh instance. Failures of the guest come back in the result, not as throws. */
   run(compiled: Compiled, plan: RunPlan, options: RunOptions): Promise<ExecutionResult>;
   /** Releases threads and other resources; the engine cannot run afterwards. */

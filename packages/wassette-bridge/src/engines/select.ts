@@ -1,4 +1,5 @@
 import { BridgeError } from '../errors.js';
+import { probeWasmtime } from './wasmtime/engine.js';
 
 export type EngineName = 'js' | 'wasmtime';
 export type EngineChoice = EngineName | 'auto';
@@ -42,10 +43,5 @@ export function selectEngine(choice: EngineChoice, probes: EngineProbes): Engine
 
 export const defaultProbes: EngineProbes = {
   js: () => ({ name: 'js', available: true, version: `V8 ${process.versions.v8}`, reason: undefined }),
-  wasmtime: () => ({
-    name: 'wasmtime',
-    available: false,
-    version: undefined,
-    reason: 'the native addon (@portalis/wassette-native) is not part of this build yet; use engine "js"',
-  }),
+  wasmtime: probeWasmtime,
 };

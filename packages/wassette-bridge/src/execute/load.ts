@@ -11,7 +11,7 @@ import { type ValidateOptions, validateWasm, type WasmInput } from '../validate/
 import type { ComponentHandle } from './types.js';
 
 /** Bump when an instrumentation pass changes, so that old disk entries are not reused. */
-const INSTRUMENT_VERSION = 2;
+const INSTRUMENT_VERSION = 3;
 const PAGE = 65536;
 const WASI = 'wasi_snapshot_preview1';
 const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILURES_EXPORT]);
@@ -19,17 +19,23 @@ const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILUR
 /** What the caches keep for one (module, engine, limits) triple. */
 interface Entry {
   compiled: unknown;
+  kind: 'core' | 'component';
   imports: ImportInfo[];
   exports: ExportInfo[];
 }
 
 type Built = Entry & { report?: ValidationReport; validationMs?: number; source: ComponentHandle['source'] };
 
-/** The disk cache's sidecar: enough to run without re-validating, and a digest to detect damage. */
+/**
+ * The disk cache's sidecar: enough to run without re-validating. For an instrumenting engine it
+ * also holds the digest of the instrumented bytes beside it, to detect damage; a native engine
+ * keeps (and checks) its own compiled code.
+ */
 interface DiskMeta {
   version: number;
   digest: string;
-  instrumentedSha256: string;
+  kind: 'core' | 'component';
+  instrumentedSha256: string | undefined;
   imports: ImportInfo[];
   exports: ExportInfo[];
 }
@@ -67,11 +73,18 @@ function readInput(input: WasmInput): { bytes: Uint8Array; name: string } {
   }
 }
 
-/** Refuses, at load, every import the sandbox will not provide: only WASI preview1 and memories link. */
-function checkImports(imports: readonly ImportInfo[], name: string): void {
+/**
+ * Refuses, at load, every import the sandbox will not provide: only WASI preview1 functions link,
+ * and memories on engines that create them (js).
+ */
+function checkImports(imports: readonly ImportInfo[], name: string, engine: Engine): void {
   const missing: string[] = [];
   for (const imp of imports) {
-    if (imp.kind === 'memory') continue;
+    if (imp.kind === 'memory') {
+      if (engine.limits === 'instrumented') continue;
+      missing.push(`${imp.module}.${imp.name} (memory; imported memories link on the js engine only)`);
+      continue;
+    }
     if (imp.module === WASI && imp.kind === 'func') {
       const sig = (WASI_PREVIEW1_SIGNATURES as Record<string, { params: readonly string[]; result: string | null }>)[
         imp.name
@@ -90,7 +103,7 @@ function checkImports(imports: readonly ImportInfo[], name: string): void {
   if (missing.length === 0) return;
   const hint = imports.some((i) => i.module === 'wasi_unstable')
     ? ' (wasi_unstable is the pre-preview1 WASI; rebuild the module with a current toolchain)'
-    : '; the sandbox provides WASI preview1 functions and memories only';
+    : `; the sandbox provides WASI preview1 functions${engine.limits === 'instrumented' ? ' and memories' : ''} only`;
   throw new BridgeError('link', `${name} cannot be linked: it imports ${missing.join(', ')}${hint}`, {
     details: { imports: missing },
   });
@@ -149,7 +162,7 @@ export class ModuleLoader {
       }
       const built = await pending;
       ({ report, source, validationMs } = built);
-      entry = { compiled: built.compiled, imports: built.imports, exports: built.exports };
+      entry = { compiled: built.compiled, kind: built.kind, imports: built.imports, exports: built.exports };
       this.memory.set(key, entry);
     }
     const handle: ComponentHandle = Object.freeze({
@@ -157,7 +170,7 @@ export class ModuleLoader {
       name,
       digest,
       engine: this.engine.info.name,
-      kind: 'core' as const,
+      kind: entry.kind,
       maxMemoryBytes: capPages * PAGE,
       metered: settings.fuel !== undefined,
       fuel: settings.fuel,
@@ -169,38 +182,51 @@ export class ModuleLoader {
     return { handle, compiled: entry.compiled, report, validationMs };
   }
 
-  private async build(
-    key: string,
-    bytes: Uint8Array,
-    name: string,
-    capPages: number,
-    fuel: number | undefined,
-  ): Promise<Built> {
-    const cached = this.readDisk(key);
-    if (cached) {
-      try {
-        return { ...cached.meta, compiled: await this.engine.compile(cached.bytes), source: 'disk' };
-      } catch {
-        this.warn(`cache entry ${key} did not compile; rebuilding it`);
-      }
-    }
+  private build(key: string, bytes: Uint8Array, name: string, capPages: number, fuel: number | undefined) {
+    return this.engine.limits === 'native'
+      ? this.buildNative(key, bytes, name, capPages, fuel)
+      : this.buildInstrumented(key, bytes, name, capPages, fuel);
+  }
+
+  /** Validates; throws `validation` with the first error when the module is not valid. */
+  private async validated(bytes: Uint8Array, name: string) {
     const validating = performance.now();
     const report = await validateWasm(bytes, this.validation);
     const validationMs = performance.now() - validating;
-    if (!report.isValid) {
+    if (!report.isValid || !report.metadata) {
       this.onValidated(validationMs, false);
       const first = report.errors[0];
       throw new BridgeError('validation', `${name} is not valid WebAssembly: ${first?.message ?? 'unknown reason'}`, {
         details: { errors: report.errors },
       });
     }
-    const meta = report.metadata;
-    if (meta?.kind !== 'core')
+    return { report, validationMs, meta: report.metadata };
+  }
+
+  private async buildInstrumented(
+    key: string,
+    bytes: Uint8Array,
+    name: string,
+    capPages: number,
+    fuel: number | undefined,
+  ): Promise<Built> {
+    const options = { metered: fuel !== undefined, cacheDir: undefined };
+    const cached = this.readDisk(key, true);
+    if (cached?.bytes) {
+      try {
+        const { compiled } = await this.engine.compile(cached.bytes, options);
+        return { ...cached.meta, compiled, source: 'disk' };
+      } catch {
+        this.warn(`cache entry ${key} did not compile; rebuilding it`);
+      }
+    }
+    const { report, validationMs, meta } = await this.validated(bytes, name);
+    if (meta.kind !== 'core')
       throw new BridgeError(
         'invalid-input',
-        `${name} is a component; the js engine runs core modules in this release (validate() describes components)`,
+        `${name} is a component; the ${this.engine.info.name} engine runs core modules only (the wasmtime engine runs components as commands; validate() describes them)`,
       );
-    checkImports(meta.imports, name);
+    checkImports(meta.imports, name, this.engine);
     const module = wasmBinary.decodeModule(bytes);
     try {
       wasmBinary.capMemory(module, capPages);
@@ -215,33 +241,92 @@ export class ModuleLoader {
       throw e;
     }
     const instrumented = wasmBinary.encodeModule(module);
-    const compiled = await this.engine.compile(instrumented);
+    const { compiled } = await this.engine.compile(instrumented, options);
     const exports = meta.exports.filter((e) => !INTERNAL_EXPORTS.has(e.name));
     this.writeDisk(key, instrumented, {
       version: INSTRUMENT_VERSION,
-      digest: sha256(bytes),
+      digest: meta.sha256,
+      kind: 'core',
       instrumentedSha256: sha256(instrumented),
       imports: meta.imports,
       exports,
     });
-    return { compiled, imports: meta.imports, exports, report, validationMs, source: 'compile' };
+    return { compiled, kind: 'core', imports: meta.imports, exports, report, validationMs, source: 'compile' };
   }
 
-  private readDisk(key: string): { bytes: Uint8Array; meta: DiskMeta } | undefined {
+  /**
+   * For engines that enforce limits themselves: the original bytes are compiled (the engine keeps
+   * compiled code on disk), and the sidecar saves re-validating on the next load.
+   */
+  private async buildNative(
+    key: string,
+    bytes: Uint8Array,
+    name: string,
+    capPages: number,
+    fuel: number | undefined,
+  ): Promise<Built> {
+    const options = { metered: fuel !== undefined, cacheDir: this.cacheDir };
+    const cached = this.readDisk(key, false);
+    if (cached) {
+      const { compiled, source } = await this.engine.compile(bytes, options);
+      if (source === 'rebuilt')
+        this.warn(`compiled code for ${name} in ${this.cacheDir} was stale or damaged; rebuilt it`);
+      return { ...cached.meta, compiled, source: source === 'disk' ? 'disk' : 'compile' };
+    }
+    const { report, validationMs, meta } = await this.validated(bytes, name);
+    if (meta.kind === 'component' && !this.engine.runsComponents)
+      throw new BridgeError(
+        'invalid-input',
+        `${name} is a component; the ${this.engine.info.name} engine runs core modules only`,
+      );
+    if (meta.kind === 'core') {
+      checkImports(meta.imports, name, this.engine);
+      for (const m of meta.memories)
+        if (m.minPages * m.pageSize > capPages * PAGE)
+          throw new BridgeError(
+            'limit-exceeded',
+            `${name}: memory ${m.index} needs ${m.minPages} pages at start, more than the cap of ${capPages} pages (${capPages * PAGE} bytes); raise maxMemoryBytes`,
+            { code: 'memory-limit', details: { memory: m.index, minPages: m.minPages, capPages } },
+          );
+    }
+    const { compiled, source } = await this.engine.compile(bytes, options);
+    const imports = meta.kind === 'core' ? meta.imports : [];
+    const exports = meta.kind === 'core' ? meta.exports : [];
+    this.writeDisk(key, undefined, {
+      version: INSTRUMENT_VERSION,
+      digest: meta.sha256,
+      kind: meta.kind,
+      instrumentedSha256: undefined,
+      imports,
+      exports,
+    });
+    return {
+      compiled,
+      kind: meta.kind,
+      imports,
+      exports,
+      report,
+      validationMs,
+      source: source === 'disk' ? 'disk' : 'compile',
+    };
+  }
+
+  private readDisk(key: string, withBytes: boolean): { bytes: Uint8Array | undefined; meta: DiskMeta } | undefined {
     if (!this.cacheDir) return undefined;
     let meta: DiskMeta;
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | undefined;
     try {
       meta = JSON.parse(readFileSync(join(this.cacheDir, `${key}.json`), 'utf8')) as DiskMeta;
-      bytes = new Uint8Array(readFileSync(join(this.cacheDir, `${key}.wasm`)));
+      if (withBytes) bytes = new Uint8Array(readFileSync(join(this.cacheDir, `${key}.wasm`)));
     } catch {
       return undefined;
     }
     if (
       meta?.version !== INSTRUMENT_VERSION ||
+      (meta.kind !== 'core' && meta.kind !== 'component') ||
       !Array.isArray(meta.imports) ||
       !Array.isArray(meta.exports) ||
-      sha256(bytes) !== meta.instrumentedSha256
+      (bytes !== undefined && sha256(bytes) !== meta.instrumentedSha256)
     ) {
       this.warn(`cache entry ${key} in ${this.cacheDir} is stale or damaged; rebuilding it`);
       return undefined;
@@ -249,14 +334,16 @@ export class ModuleLoader {
     return { bytes, meta };
   }
 
-  private writeDisk(key: string, bytes: Uint8Array, meta: DiskMeta): void {
+  private writeDisk(key: string, bytes: Uint8Array | undefined, meta: DiskMeta): void {
     if (!this.cacheDir) return;
     try {
       mkdirSync(this.cacheDir, { recursive: true });
       const tmp = `.${key}.${process.pid}.${randomUUID()}`;
       // The module first, then the sidecar: a reader that finds the sidecar finds whole bytes.
-      writeFileSync(join(this.cacheDir, `${tmp}.wasm`), bytes);
-      renameSync(join(this.cacheDir, `${tmp}.wasm`), join(this.cacheDir, `${key}.wasm`));
+      if (bytes) {
+        writeFileSync(join(this.cacheDir, `${tmp}.wasm`), bytes);
+        renameSync(join(this.cacheDir, `${tmp}.wasm`), join(this.cacheDir, `${key}.wasm`));
+      }
       writeFileSync(join(this.cacheDir, `${tmp}.json`), JSON.stringify(meta));
       renameSync(join(this.cacheDir, `${tmp}.json`), join(this.cacheDir, `${key}.json`));
     } catch (e) {

@@ -81,10 +81,15 @@ export function makePlan({ handle, request, permissions, limits, hostEnv, stream
       'in-thread execution needs a fuel limit: without a worker, only fuel can stop a guest that never returns',
     );
   checkGrants(permissions);
+  if (handle.kind === 'component' && request.kind !== 'command')
+    throw new BridgeError(
+      'invalid-input',
+      `${handle.name} is a component, which runs as a command (wasi:cli/run) in this release; use { kind: "command" }`,
+    );
   let plain: RunPlan['request'];
   switch (request.kind) {
     case 'command': {
-      if (!handle.exports.some((e) => e.name === '_start' && e.kind === 'func'))
+      if (handle.kind === 'core' && !handle.exports.some((e) => e.name === '_start' && e.kind === 'func'))
         throw new BridgeError('invalid-input', `${handle.name} is not a WASI command: it has no _start export`);
       for (const a of request.args ?? [])
         if (typeof a !== 'string')
@@ -94,7 +99,12 @@ export function makePlan({ handle, request, permissions, limits, hostEnv, stream
     }
     case 'function': {
       const sig = findFunction(handle.exports, request.name, handle.name);
-      plain = { kind: 'function', name: request.name, args: coerceArgs(sig, request.args ?? [], request.name) };
+      plain = {
+        kind: 'function',
+        name: request.name,
+        args: coerceArgs(sig, request.args ?? [], request.name),
+        params: sig.params,
+      };
       break;
     }
     case 'json': {

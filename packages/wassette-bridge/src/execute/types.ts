@@ -43,7 +43,11 @@ export interface ComponentHandle {
   /** sha256 (hex) of the bytes given to `load`, before instrumentation. */
   readonly digest: string;
   readonly engine: EngineName;
-  readonly kind: 'core';
+  /**
+   * `component` only on an engine that runs components (wasmtime), which runs them as WASI
+   * preview2 commands; `imports` and `exports` are then empty (`validate()` describes the world).
+   */
+  readonly kind: 'core' | 'component';
   /** The memory cap, in bytes, written into the module. */
   readonly maxMemoryBytes: number;
   /** True when the module carries the fuel meter; executions may then set `limits.fuel`. */

@@ -3,7 +3,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { BridgeError } from '../../errors.js';
 import type { ExecutionResult } from '../../execute/types.js';
-import type { Engine, RunOptions, RunPlan } from '../engine.js';
+import type { CompileOutput, Engine, RunOptions, RunPlan } from '../engine.js';
 import { defaultProbes, type EngineInfo } from '../select.js';
 import { runPlan } from './runner.js';
 import type { PortMessage, WorkerTask } from './worker.js';
@@ -48,14 +48,16 @@ function failed(code: 'timeout' | 'cancelled' | 'unknown', message: string, elap
  */
 export class JsEngine implements Engine<WebAssembly.Module> {
   readonly info: EngineInfo = defaultProbes.js();
+  readonly limits = 'instrumented';
+  readonly runsComponents = false;
   private pool: Piscina | undefined;
   private closed = false;
 
   constructor(private readonly options: JsEngineOptions = {}) {}
 
-  async compile(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  async compile(bytes: Uint8Array): Promise<CompileOutput<WebAssembly.Module>> {
     try {
-      return await WebAssembly.compile(bytes as BufferSource);
+      return { compiled: await WebAssembly.compile(bytes as BufferSource), source: 'compile' };
     } catch (e) {
       throw new BridgeError('validation', `V8 could not compile the module: ${(e as Error).message}`, { cause: e });
     }

@@ -1,6 +1,7 @@
 import { HostDirectory, WasiConfigError, WasiExit, WasiHost, type WasiHostOptions } from '@portalis/wasi';
 import { FUEL_EXPORT, GROW_FAILURES_EXPORT } from '@portalis/wasm-binary';
 import { BridgeError } from '../../errors.js';
+import { parseJsonReply } from '../../execute/json-reply.js';
 import type { ExecutionResult } from '../../execute/types.js';
 import type { ImportInfo } from '../../validate/report.js';
 import type { OutputSinks, RunPlan } from '../engine.js';
@@ -8,7 +9,6 @@ import { classifyTrap, OutputLimitReached } from './traps.js';
 
 const WASI = 'wasi_snapshot_preview1';
 const encoder = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
 
 /** `(memory 1 16 shared)` -> its limits. */
@@ -154,26 +154,7 @@ function jsonCall(instance: WebAssembly.Instance, plan: RunPlan & { request: { k
       `${name}: ${request.name} returned bytes ${ptr}..${ptr + len}, outside the guest's ${size}-byte memory`,
       { code: 'protocol-error', details: { ptr, len, memoryBytes: size } },
     );
-  let text: string;
-  try {
-    text = strictUtf8.decode(new Uint8Array(memory.buffer, ptr, len));
-  } catch {
-    throw new BridgeError('trap', `${name}: ${request.name} returned ${len} bytes that are not UTF-8`, {
-      code: 'protocol-error',
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const preview = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-    throw new BridgeError(
-      'trap',
-      `${name}: ${request.name} returned malformed JSON (${(e as Error).message}): ${preview}`,
-      {
-        code: 'protocol-error',
-      },
-    );
-  }
+  return parseJsonReply(new Uint8Array(memory.buffer, ptr, len), name, request.name);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { WasiMemoryFault } from '@portalis/wasi';
 import { BridgeError, type TrapCode } from '../../errors.js';
+import { trapError } from '../trap-error.js';
 
 /** Thrown from the output callback to unwind a guest that wrote past `maxOutputBytes`. */
 export class OutputLimitReached extends Error {
@@ -29,52 +30,28 @@ const V8_TRAPS: [RegExp, TrapCode][] = [
   [/data segment out of bounds|array element access out of bounds|offset out of bounds/, 'memory-out-of-bounds'],
 ];
 
-const MESSAGES: Partial<Record<TrapCode, string>> = {
-  unreachable: 'the guest executed `unreachable`',
-  'memory-out-of-bounds': 'the guest accessed memory out of bounds',
-  'integer-divide-by-zero': 'the guest divided an integer by zero',
-  'integer-overflow': 'integer overflow in the guest',
-  'bad-conversion-to-integer': 'the guest converted a float that does not fit an integer',
-  'table-out-of-bounds': 'the guest indexed a table out of bounds',
-  'indirect-call-to-null': 'the guest called a null table entry',
-  'bad-signature': 'the guest made an indirect call with the wrong signature',
-  'null-reference': 'the guest dereferenced a null reference',
-  exception: 'an exception thrown by the guest was not caught',
-};
-
 /** Turns whatever unwound a guest into a `BridgeError` with the right kind and code. */
 export function classifyTrap(e: unknown, context: { outOfFuel: boolean; name: string; fuel?: number }): BridgeError {
   if (e instanceof BridgeError) return e;
   if (e instanceof OutputLimitReached) {
-    return new BridgeError('limit-exceeded', `${context.name}: output limit reached: ${e.message}`, {
-      code: 'output-limit',
-      details: { limit: e.limit },
-    });
+    return trapError('output-limit', context.name, { maxOutputBytes: e.limit });
   }
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new BridgeError('limit-exceeded', `${context.name}: stack overflow (the guest recursed too deep)`, {
-      code: 'stack-overflow',
-    });
+    return trapError('stack-overflow', context.name);
   }
   if (e instanceof WasiMemoryFault) {
     return new BridgeError('trap', `${context.name}: ${e.message}`, { code: 'memory-out-of-bounds', cause: e });
   }
   if (e instanceof WebAssembly.RuntimeError) {
     if (context.outOfFuel) {
-      return new BridgeError('limit-exceeded', `${context.name}: out of fuel after ${context.fuel} units`, {
-        code: 'out-of-fuel',
-        details: { fuel: context.fuel },
-      });
+      return trapError('out-of-fuel', context.name, { fuel: context.fuel });
     }
     const code = V8_TRAPS.find(([re]) => re.test(e.message))?.[1] ?? 'unknown';
-    return new BridgeError('trap', `${context.name}: ${MESSAGES[code] ?? `trap: ${e.message}`}`, {
-      code,
-      details: { engineMessage: e.message },
-    });
+    return trapError(code, context.name, { engineMessage: e.message });
   }
   const Exception = (WebAssembly as unknown as { Exception?: new (...a: never[]) => unknown }).Exception;
   if (Exception && e instanceof Exception) {
-    return new BridgeError('trap', `${context.name}: ${MESSAGES.exception}`, { code: 'exception' });
+    return trapError('exception', context.name);
   }
   const message = e instanceof Error ? e.message : String(e);
   return new BridgeError('trap', `${context.name}: the guest failed: ${message}`, { code: 'unknown', cause: e });
