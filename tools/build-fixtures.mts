@@ -3,6 +3,8 @@
  *   fixtures/wat/NAME.wat            -> NAME.wasm            (wabt; `;; features: simd threads` on line 1 enables proposals)
  *   fixtures/as/NAME.ts              -> NAME.wasm            (AssemblyScript `asc`, optimized; `// asc: FLAGS` on line 1 adds flags)
  *   fixtures/components/NAME/*.wat + world.wit -> NAME.component.wasm (jco componentEmbed + componentNew)
+ *   the WASI commands in ADAPTED     -> NAME.command.component.wasm (the preview1 module wrapped into a
+ *                                       wasi:cli/run component with jco's preview1 command adapter)
  * A stamp of the sources' digest makes a second run with unchanged sources free.
  */
 
@@ -93,6 +95,24 @@ async function buildComponent(dir: string, outDir: string): Promise<void> {
   await writeFile(join(outDir, `${basename(dir)}.component.wasm`), component);
 }
 
+/** WAT commands that are also built as WASI preview2 command components. */
+const ADAPTED = ['hello-wasi', 'guest-echo', 'guest-fs', 'guest-loop', 'guest-spam'];
+
+async function buildAdapted(name: string, outDir: string): Promise<void> {
+  const jco = await import('@bytecodealliance/jco');
+  const core = await watToWasm(await readFile(join(fixturesSrc, 'wat', `${name}.wat`), 'utf8'), `${name}.wat`);
+  const adapter = await readFile(
+    join(root, 'node_modules/@bytecodealliance/jco/lib/wasi_snapshot_preview1.command.wasm'),
+  );
+  const embedded = await jco.componentEmbed({
+    binary: core,
+    witSource: `package portalis:fixtures; world ${name} {}`,
+    stringEncoding: 'utf8',
+  });
+  const component = await jco.componentNew(embedded, [['wasi_snapshot_preview1', adapter]]);
+  await writeFile(join(outDir, `${name}.command.component.wasm`), component);
+}
+
 /** Builds all fixtures unless the stamp says the sources have not changed. Returns the output folder. */
 export async function buildFixtures(options: { force?: boolean } = {}): Promise<string> {
   const digest = await sourcesDigest();
@@ -112,6 +132,7 @@ export async function buildFixtures(options: { force?: boolean } = {}): Promise<
     (await listFiles(join(fixturesSrc, 'components'))).filter((f) => f.endsWith('world.wit')).map((f) => dirname(f)),
   );
   for (const d of componentDirs) jobs.push(buildComponent(d, tmp));
+  for (const name of ADAPTED) jobs.push(buildAdapted(name, tmp));
   const results = await Promise.allSettled(jobs);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) {

@@ -46,3 +46,18 @@ describe('selectEngine', () => {
     expect(Object.isFrozen(c.config.validation)).toBe(true);
   });
 });
+
+describe('the real wasmtime probe', () => {
+  const probe = new WassetteClient().engines().find((e) => e.name === 'wasmtime') as EngineInfo;
+
+  it('finds the addon when the run requires it (CI builds it first), else says how to build it', () => {
+    if (process.env.PORTALIS_REQUIRE_NATIVE === '1') {
+      expect(probe.available, probe.reason).toBe(true);
+      expect(probe.version).toMatch(/^Wasmtime \d+\.\d+\.\d+$/);
+    } else if (!probe.available) {
+      expect(probe.reason).toMatch(/npm run build:native/);
+    } else {
+      expect(probe.version).toMatch(/^Wasmtime /);
+    }
+  });
+});

@@ -81,12 +81,14 @@ function outputFields(name: 'stdout' | 'stderr', bytes: Uint8Array): Record<stri
 /**
  * `--json` output: the `ExecutionResult` with stdout and stderr as UTF-8 text (plus `stdoutBase64`
  * / `stderrBase64` when the bytes are not valid UTF-8), i64 values as decimal strings, absent
- * fields as `null`, and a `module` object naming what ran.
+ * fields as `null`, a `module` object naming what ran, and an `engine` object naming what ran it
+ * (with `fallback` saying why, when `--engine auto` fell back to js).
  */
-export function resultJson(result: ExecutionResult, handle: ComponentHandle): string {
+export function resultJson(result: ExecutionResult, handle: ComponentHandle, engine: EngineReport): string {
   const { stdout, stderr, ...rest } = result;
   const doc = {
     module: { name: handle.name, digest: handle.digest, engine: handle.engine },
+    engine,
     ...rest,
     ...outputFields('stdout', stdout),
     ...outputFields('stderr', stderr),
@@ -96,6 +98,13 @@ export function resultJson(result: ExecutionResult, handle: ComponentHandle): st
     (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value === undefined ? null : value),
     2,
   )}\n`;
+}
+
+/** The engine block of `--json` output. */
+export interface EngineReport {
+  name: string;
+  version: string | undefined;
+  fallback: string | undefined;
 }
 
 /** A function call's results, one per line, as wasmtime prints them. */

@@ -106,7 +106,12 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: (code: 
     )
     .optionsGroup('Execution:')
     .option('--deterministic', 'fixed clocks and seeded randomness: the same input gives the same output')
-    .addOption(new Option('--engine <ENGINE>', 'the engine (default: portalis.toml, else js)').choices(ENGINES))
+    .addOption(
+      new Option(
+        '--engine <ENGINE>',
+        'the engine: js, wasmtime (the native addon) or auto (wasmtime where it loads); default: portalis.toml, else js',
+      ).choices(ENGINES),
+    )
     .addOption(
       new Option('--isolation <MODE>', 'a worker thread (default) or in-thread (needs --fuel)').choices(ISOLATIONS),
     )
@@ -293,7 +298,14 @@ async function run(file: string, args: string[], flags: RunFlags, io: CliIo): Pr
     const result = flags.json
       ? await client.execute(handle, request)
       : await streamed(client, handle, request, limits.maxOutputBytes, io);
-    if (flags.json) io.stdout(resultJson(result, handle));
+    if (flags.json)
+      io.stdout(
+        resultJson(result, handle, {
+          name: client.engine.name,
+          version: client.engine.version,
+          fallback: client.engineFallback,
+        }),
+      );
     if (result.error) {
       io.stderr(`error: ${failureText(result.error, limits)}\n`);
       return failureExit(result.error);

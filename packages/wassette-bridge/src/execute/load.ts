@@ -285,7 +285,7 @@ export class ModuleLoader {
         if (m.minPages * m.pageSize > capPages * PAGE)
           throw new BridgeError(
             'limit-exceeded',
-            `${name}: memory ${m.index} needs ${m.minPages} pages at start, more than the cap of ${capPages} pages (${capPages * PAGE} bytes); raise maxMemoryBytes`,
+            `${name}: memory ${m.index} starts at ${m.minPages} pages (${(m.minPages * m.pageSize) / 1024} KiB), over the cap of ${capPages} pages (${capPages * 64} KiB); raise the memory limit or shrink the module's initial memory`,
             { code: 'memory-limit', details: { memory: m.index, minPages: m.minPages, capPages } },
           );
     }
