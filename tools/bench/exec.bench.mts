@@ -12,6 +12,7 @@ import createPlugin, { type Plugin } from '@extism/extism';
 import { type ComponentHandle, type ExecutionResult, WassetteClient } from '@portalis/wassette-bridge';
 import { buildFixtures, watToWasm } from '../build-fixtures.mts';
 import type { BenchSection } from './run.mts';
+import { elapsedUs, median, met, mib, ms, p95, us, x } from './stats.mts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -30,23 +31,6 @@ const STABILITY_RUNS = 10_000;
 
 const HELLO_OUTPUT = 'hello from wasm\n';
 const JSON_INPUT = { id: 42, name: 'portalis', tags: ['wasm', 'sandbox'], nested: { ok: true, ratio: 0.5 } };
-
-// ---------------------------------------------------------------------------------------------
-// statistics
-
-const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
-const quantile = (xs: number[], q: number): number => {
-  const s = sorted(xs);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
-};
-const median = (xs: number[]): number => quantile(xs, 0.5);
-const p95 = (xs: number[]): number => quantile(xs, 0.95);
-
-const us = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} us`);
-const ms = (v: number): string => `${v.toFixed(1)} ms`;
-const x = (v: number): string => `${v.toFixed(2)}x`;
-const met = (ok: boolean): string => (ok ? 'yes' : '**no**');
-const elapsedUs = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e3;
 
 function expectOk(label: string, r: ExecutionResult): ExecutionResult {
   if (!r.success) throw new Error(`${label}: execution failed: ${r.error?.message ?? `exit ${r.exitCode}`}`);
@@ -486,7 +470,6 @@ export async function run(): Promise<BenchSection> {
   const extism = median(json.extism);
   const extismFresh = median(json.extismFresh);
   const rssRatio = st.rssAfterAll / st.rssAfter100;
-  const mib = (b: number) => `${(b / 1024 ** 2).toFixed(1)} MiB`;
 
   const rows = [
     `| trivial WASI command (hello-wasi), per run | ${us(inThread)} (p95 ${us(p95(hello.inThread))}) | ${us(worker)} (p95 ${us(p95(hello.worker))}) | bare instance ${us(bare)} (p95 ${us(p95(hello.bare))}) | in-thread ${x(inThread / bare)}, pooled ${x(worker / bare)} | in-thread <= 150 us and <= 2x bare; pooled <= 1 ms | in-thread <= 150 us: ${met(inThread <= 150)}, <= 2x bare: ${met(inThread <= 2 * bare)}; pooled: ${met(worker <= 1000)} |`,
