@@ -1,7 +1,14 @@
 //! Traps and limits as the closed set of codes the TypeScript `BridgeError` uses. They are
-//! mapped from Wasmtime's own `Trap` enum, never from message text.
+//! found by downcasting the error a run ended with (Wasmtime's `Trap` enum, or our own error
+//! types for the output cap, deadlines, cancellation and the JSON protocol), never from message
+//! text.
 
 use wasmtime::Trap;
+use wasmtime_wasi::I32Exit;
+
+use crate::call::ProtocolViolation;
+use crate::deadline::Stopped;
+use crate::output::OutputLimitExceeded;
 
 /// Why a run stopped early; `as_str` gives the TypeScript `TrapCode` spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -10,6 +17,10 @@ pub enum TrapCode {
     Timeout,
     MemoryLimit,
     OutputLimit,
+    /// Stopped through `RunControl::cancel`.
+    Cancelled,
+    /// A JSON call whose allocation or reply lies outside the guest's memory.
+    ProtocolError,
     Unreachable,
     StackOverflow,
     MemoryOutOfBounds,
@@ -31,6 +42,8 @@ impl TrapCode {
             TrapCode::Timeout => "timeout",
             TrapCode::MemoryLimit => "memory-limit",
             TrapCode::OutputLimit => "output-limit",
+            TrapCode::Cancelled => "cancelled",
+            TrapCode::ProtocolError => "protocol-error",
             TrapCode::Unreachable => "unreachable",
             TrapCode::StackOverflow => "stack-overflow",
             TrapCode::MemoryOutOfBounds => "memory-out-of-bounds",
@@ -58,8 +71,8 @@ impl TrapCode {
         )
     }
 
-    /// The code for a Wasmtime trap. Epoch interruption is how deadlines are enforced, so
-    /// `Interrupt` means the run passed its deadline.
+    /// The code for a Wasmtime trap. Deadlines stop runs through our own epoch callback error,
+    /// so a bare `Interrupt` (never raised by this crate) is reported as a timeout too.
     pub fn from_trap(trap: Trap) -> TrapCode {
         match trap {
             Trap::OutOfFuel => TrapCode::OutOfFuel,
@@ -80,4 +93,52 @@ impl TrapCode {
             _ => TrapCode::Unknown,
         }
     }
+}
+
+/// How a run that returned an error ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// `proc_exit` / `wasi:cli/exit`: not a failure of the sandbox.
+    Exit(i32),
+    Trap(TrapCode, String),
+}
+
+/// Finds an error of type `E` in `err` or anything it wraps.
+fn find<E>(err: &wasmtime::Error) -> Option<&E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    err.downcast_ref::<E>()
+        .or_else(|| err.chain().find_map(|cause| cause.downcast_ref::<E>()))
+}
+
+/// Classifies the error a run ended with. `initial_memory_refused` comes from the store's
+/// limiter: a memory created over the cap fails instantiation with a generic error.
+pub(crate) fn classify(err: &wasmtime::Error, initial_memory_refused: bool, max_memory_bytes: usize) -> Ending {
+    if let Some(exit) = find::<I32Exit>(err) {
+        return Ending::Exit(exit.0);
+    }
+    if let Some(e) = find::<OutputLimitExceeded>(err) {
+        return Ending::Trap(TrapCode::OutputLimit, e.to_string());
+    }
+    if let Some(stopped) = find::<Stopped>(err) {
+        let code = match stopped {
+            Stopped::Timeout(_) => TrapCode::Timeout,
+            Stopped::Cancelled => TrapCode::Cancelled,
+        };
+        return Ending::Trap(code, stopped.to_string());
+    }
+    if let Some(p) = find::<ProtocolViolation>(err) {
+        return Ending::Trap(TrapCode::ProtocolError, p.to_string());
+    }
+    if initial_memory_refused {
+        return Ending::Trap(
+            TrapCode::MemoryLimit,
+            format!(
+                "the module's initial linear memory is larger than max_memory_bytes ({max_memory_bytes} bytes): {err:#}"
+            ),
+        );
+    }
+    let code = find::<Trap>(err).map_or(TrapCode::Unknown, |t| TrapCode::from_trap(*t));
+    Ending::Trap(code, format!("{err:#}"))
 }

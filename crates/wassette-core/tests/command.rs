@@ -1,30 +1,10 @@
-//! Runs WASI commands (written in WAT) under each limit and checks the outcome codes.
+//! WASI preview1 commands: args, env, stdin, exit codes, traps, link errors and preopened
+//! directories.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use wassette_core::{CommandRequest, CoreEngine, EngineConfig, Limits, Outcome, TrapCode};
-
-const PAGE: usize = 65536;
-
-fn limits() -> Limits {
-    Limits {
-        max_memory_bytes: 16 * PAGE,
-        timeout: Duration::from_secs(10),
-        fuel: None,
-        max_output_bytes: 1 << 20,
-    }
-}
-
-/// Compiles `wat` and runs it as a command with no args, env or grants.
-fn run(e: &CoreEngine, wat: &[u8], limits: &Limits) -> Outcome {
-    let m = e.compile(wat).expect("compiles");
-    e.run_command(&m, &CommandRequest::default(), limits)
-        .expect("links")
-}
-
-fn engine() -> CoreEngine {
-    CoreEngine::new(&EngineConfig::default()).expect("engine")
-}
+use common::*;
+use wassette_core::{CoreError, Preopen, RunControl, RunRequest, TrapCode};
 
 const ECHO: &str = r#"
 (module
@@ -49,125 +29,28 @@ const ECHO: &str = r#"
 #[test]
 fn runs_a_command_with_args_env_and_stdin() {
     let e = engine();
-    let m = e.compile(ECHO.as_bytes()).unwrap();
-    let req = CommandRequest {
+    let req = RunRequest {
         args: vec!["echo.wasm".into(), "a".into()],
         env: vec![("K".into(), "v".into())],
         stdin: b"hello".to_vec(),
-        ..Default::default()
+        ..RunRequest::default()
     };
-    let out = e.run_command(&m, &req, &limits()).unwrap();
+    let out = run_with(&e, ECHO, &req, &limits());
     assert_eq!(out.trap, None, "{:?}", out.message);
     assert_eq!(out.stdout, b"hello");
+    assert_eq!(out.output_bytes, 5);
     assert_eq!(out.exit_code, Some(21));
 }
 
 #[test]
-fn fuel_runs_out_deterministically() {
-    let e = engine();
-    let m = e
-        .compile(
-            br#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
-        )
-        .unwrap();
-    let l = Limits {
-        fuel: Some(100_000),
-        ..limits()
-    };
-    let a = e.run_command(&m, &CommandRequest::default(), &l).unwrap();
-    assert_eq!(a.trap, Some(TrapCode::OutOfFuel));
-    assert_eq!(a.fuel_consumed, Some(100_000));
-    assert!(a.trap.unwrap().is_limit());
-
-    let counted = e
-        .compile(
-            br#"(module (memory (export "memory") 1)
-                 (func (export "_start") (local $i i32)
-                   (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                            (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))))"#,
-        )
-        .unwrap();
-    let l = Limits {
-        fuel: Some(10_000_000),
-        ..limits()
-    };
-    let x = e
-        .run_command(&counted, &CommandRequest::default(), &l)
-        .unwrap();
-    let y = e
-        .run_command(&counted, &CommandRequest::default(), &l)
-        .unwrap();
-    assert_eq!(x.trap, None);
-    assert!(x.fuel_consumed.unwrap() > 1000);
-    assert_eq!(x.fuel_consumed, y.fuel_consumed);
-}
-
-#[test]
-fn an_endless_loop_times_out_and_the_engine_stays_usable() {
-    let e = engine();
-    let m = e
-        .compile(
-            br#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
-        )
-        .unwrap();
-    let l = Limits {
-        timeout: Duration::from_millis(100),
-        ..limits()
-    };
-    let t = Instant::now();
-    let out = e.run_command(&m, &CommandRequest::default(), &l).unwrap();
-    assert_eq!(out.trap, Some(TrapCode::Timeout));
-    assert!(t.elapsed() < Duration::from_secs(5));
-    let echo = e.compile(ECHO.as_bytes()).unwrap();
-    let ok = e
-        .run_command(
-            &echo,
-            &CommandRequest {
-                stdin: b"x".to_vec(),
-                ..Default::default()
-            },
-            &limits(),
-        )
-        .unwrap();
-    assert_eq!(ok.stdout, b"x");
-}
-
-#[test]
-fn memory_growth_past_the_cap_returns_minus_one_and_is_counted() {
-    let e = engine();
+fn a_start_that_returns_exits_0_and_reports_memory() {
     let out = run(
-        &e,
-        br#"(module
-                 (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
-                 (memory (export "memory") 1)
-                 (func (export "_start") (local $n i32)
-                   (block $done (loop $more
-                     (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
-                     (local.set $n (i32.add (local.get $n) (i32.const 1)))
-                     (br $more)))
-                   (call $exit (local.get $n))))"#,
-        &Limits {
-            max_memory_bytes: 4 * PAGE,
-            ..limits()
-        },
+        &engine(),
+        r#"(module (memory (export "memory") 2) (func (export "_start")))"#,
     );
-    assert_eq!(out.trap, None);
-    assert_eq!(out.exit_code, Some(3));
-    assert_eq!(out.memory_grow_failures, 1);
-}
-
-#[test]
-fn a_minimum_over_the_cap_is_a_memory_limit() {
-    let e = engine();
-    let out = run(
-        &e,
-        br#"(module (memory (export "memory") 10) (func (export "_start")))"#,
-        &Limits {
-            max_memory_bytes: 4 * PAGE,
-            ..limits()
-        },
-    );
-    assert_eq!(out.trap, Some(TrapCode::MemoryLimit));
+    assert_eq!((out.exit_code, out.trap), (Some(0), None));
+    assert_eq!(out.memory_used_bytes, 2 * PAGE as u64);
+    assert_eq!(out.fuel_consumed, None);
 }
 
 #[test]
@@ -189,40 +72,44 @@ fn traps_map_to_their_codes() {
         let wat = format!(
             r#"(module (memory (export "memory") 1) (func $r (call $r)) (func (export "_start") {body}))"#
         );
-        let out = run(&e, wat.as_bytes(), &limits());
+        let out = run(&e, &wat);
         assert_eq!(out.trap, Some(code), "{body}: {:?}", out.message);
         assert_eq!(out.exit_code, None);
     }
 }
 
 #[test]
-fn unknown_imports_fail_to_link() {
+fn unknown_imports_fail_to_link_and_are_listed() {
     let e = engine();
     let m = e
-        .compile(br#"(module (import "env" "host" (func)) (func (export "_start")))"#)
+        .compile(
+            br#"(module (import "env" "host" (func)) (import "env" "other" (func))
+                        (func (export "_start")))"#,
+        )
         .unwrap();
     let err = e
-        .run_command(&m, &CommandRequest::default(), &limits())
+        .run(&m, &command(), &limits(), &RunControl::default())
         .unwrap_err();
-    assert!(err.to_string().contains("env"), "{err}");
+    assert!(matches!(err, CoreError::Link(_)), "{err}");
+    assert!(err.message().contains("env::host, env::other"), "{err}");
 }
 
 #[test]
-fn output_is_capped() {
+fn a_module_without_start_is_not_a_command() {
     let e = engine();
-    let out = run(&e, br#"(module
-                 (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
-                 (memory (export "memory") 1)
-                 (data (i32.const 100) "0123456789")
-                 (func (export "_start")
-                   (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 10))
-                   (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
-                   (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#, &Limits {
-                max_output_bytes: 15,
-                ..limits()
-            });
-    assert!(out.stdout.len() <= 15);
-    assert!(out.stdout.starts_with(b"0123456789"));
+    let m = e.compile(br#"(module (func (export "main")))"#).unwrap();
+    let err = e
+        .run(&m, &command(), &limits(), &RunControl::default())
+        .unwrap_err();
+    assert!(matches!(&err, CoreError::Invalid(m) if m.contains("_start")), "{err}");
+}
+
+#[test]
+fn bad_bytes_do_not_compile() {
+    let e = engine();
+    assert!(matches!(e.compile(b"\0asm\x01\0\0\0\x99"), Err(CoreError::Compile(_))));
+    assert!(matches!(e.compile(b"(module (func (i32.add)))"), Err(CoreError::Compile(_))));
+    assert!(!e.compile(b"(module)").unwrap().is_component());
 }
 
 /// `guest-fs`-style command: argv[1] is `r` or `w`, argv[2] a path under fd 3; exits with the errno.
@@ -255,24 +142,18 @@ const FS: &str = r#"
             (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))))
 "#;
 
-fn fs_run(
-    e: &CoreEngine,
-    preopens: Vec<wassette_core::Preopen>,
-    mode: &str,
-    path: &str,
-) -> wassette_core::Outcome {
-    let m = e.compile(FS.as_bytes()).unwrap();
-    let req = CommandRequest {
+fn fs_run(e: &wassette_core::CoreEngine, preopens: Vec<Preopen>, mode: &str, path: &str) -> wassette_core::Outcome {
+    let req = RunRequest {
         args: vec!["fs.wasm".into(), mode.into(), path.into()],
         preopens,
-        ..Default::default()
+        ..RunRequest::default()
     };
-    e.run_command(&m, &req, &limits()).unwrap()
+    run_with(e, FS, &req, &limits())
 }
 
 #[test]
 fn directories_only_as_granted_and_read_only_refuses_writes() {
-    let root = std::env::temp_dir().join(format!("wassette-core-{}", std::process::id()));
+    let root = std::env::temp_dir().join(format!("wassette-core-fs-{}", std::process::id()));
     let data = root.join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("note.txt"), "granted").unwrap();
@@ -280,7 +161,7 @@ fn directories_only_as_granted_and_read_only_refuses_writes() {
     let _ = std::fs::remove_file(data.join("link"));
     std::os::unix::fs::symlink(root.join("secret.txt"), data.join("link")).unwrap();
     let grant = |read_only| {
-        vec![wassette_core::Preopen {
+        vec![Preopen {
             host_path: data.clone(),
             guest_path: "/data".into(),
             read_only,
@@ -306,4 +187,20 @@ fn directories_only_as_granted_and_read_only_refuses_writes() {
     assert_eq!(fs_run(&e, grant(false), "w", "new.txt").exit_code, Some(0));
     assert_eq!(std::fs::read(data.join("new.txt")).unwrap(), b"!");
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn a_preopen_that_cannot_be_opened_is_a_grant_error() {
+    let e = engine();
+    let m = e.compile(FS.as_bytes()).unwrap();
+    let req = RunRequest {
+        preopens: vec![Preopen {
+            host_path: "/nonexistent/wassette".into(),
+            guest_path: "/data".into(),
+            read_only: true,
+        }],
+        ..command()
+    };
+    let err = e.run(&m, &req, &limits(), &RunControl::default()).unwrap_err();
+    assert!(matches!(&err, CoreError::Grant(m) if m.contains("/nonexistent/wassette")), "{err}");
 }
