@@ -157,8 +157,10 @@ impl CoreEngine {
                 Some(c) => return Ok((c, CacheSource::Disk)),
                 None => CacheSource::Rebuilt,
             },
-            Err(e) if e.kind() == io::ErrorKind::NotFound => CacheSource::Compiled,
-            Err(_) => CacheSource::Rebuilt,
+            // An entry that exists but cannot be read is replaced; no entry (or no directory,
+            // or a path through a file) is a plain miss.
+            Err(_) if path.is_file() => CacheSource::Rebuilt,
+            Err(_) => CacheSource::Compiled,
         };
         let compiled = compiled::compile(&self.engine, &binary, kind)?;
         // An unwritable cache only costs the next run a compile.

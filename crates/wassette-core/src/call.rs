@@ -87,7 +87,10 @@ fn is(ty: &ValType, want: &ValType) -> bool {
 }
 
 fn numeric(ty: &ValType) -> bool {
-    matches!(ty, ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64)
+    matches!(
+        ty,
+        ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64
+    )
 }
 
 fn has_shape(ty: &FuncType, params: &[ValType], results: &[ValType]) -> bool {

@@ -138,11 +138,18 @@ mod tests {
         let cases: [(u64, [u32; 4]); 3] = [
             (0, [0xe308dc58, 0x4392d0e4, 0x03318f97, 0xac593a63]),
             (42, [0xa91e1cac, 0x207b36e9, 0x1c987ffa, 0xd09fde9e]),
-            (0x0123_4567_89ab_cdef, [0x77301d75, 0x26bd207e, 0x31f8b305, 0x3bb24cf4]),
+            (
+                0x0123_4567_89ab_cdef,
+                [0x77301d75, 0x26bd207e, 0x31f8b305, 0x3bb24cf4],
+            ),
         ];
         for (seed, words) in cases {
             let mut r = SeededRandom::new(seed);
-            assert_eq!([r.next(), r.next(), r.next(), r.next()], words, "seed {seed}");
+            assert_eq!(
+                [r.next(), r.next(), r.next(), r.next()],
+                words,
+                "seed {seed}"
+            );
         }
         let mut bytes = [0u8; 6];
         SeededRandom::new(0).try_fill_bytes(&mut bytes).unwrap();
@@ -158,7 +165,10 @@ mod tests {
         };
         let mono = MonotonicClock { elapsed };
         assert_eq!(mono.now(), STEP_NS);
-        assert_eq!(wall.now(), Duration::from_nanos(1_000_000_000 + 2 * STEP_NS));
+        assert_eq!(
+            wall.now(),
+            Duration::from_nanos(1_000_000_000 + 2 * STEP_NS)
+        );
         assert_eq!(mono.now(), 3 * STEP_NS);
     }
 }

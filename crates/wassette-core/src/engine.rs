@@ -123,7 +123,12 @@ impl CoreEngine {
     }
 
     /// Refuses requests that cannot run, before anything is set up.
-    fn check(&self, compiled: &Compiled, request: &RunRequest, limits: &Limits) -> Result<(), CoreError> {
+    fn check(
+        &self,
+        compiled: &Compiled,
+        request: &RunRequest,
+        limits: &Limits,
+    ) -> Result<(), CoreError> {
         if !Engine::same(compiled.engine(), &self.engine) {
             return Err(CoreError::Invalid(
                 "this module was compiled by another engine; compile it with the engine that runs it".into(),

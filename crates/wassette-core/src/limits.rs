@@ -146,7 +146,8 @@ mod tests {
         assert!(l.memory_growing(0, PAGE, None).unwrap());
         l.instantiated();
         assert!(l.memory_growing(PAGE, 8 * PAGE, None).unwrap());
-        l.memory_grow_failed(wasmtime::Error::msg("mmap failed")).unwrap();
+        l.memory_grow_failed(wasmtime::Error::msg("mmap failed"))
+            .unwrap();
         assert!(l.memory_growing(PAGE, 16 * PAGE, None).unwrap());
     }
 }

@@ -33,7 +33,11 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Modul
 }
 
 /// The imports of `module` the linker does not provide, as `module::name`.
-fn missing_imports(linker: &Linker<ModuleHost>, store: &mut Store<ModuleHost>, module: &Module) -> Vec<String> {
+fn missing_imports(
+    linker: &Linker<ModuleHost>,
+    store: &mut Store<ModuleHost>,
+    module: &Module,
+) -> Vec<String> {
     module
         .imports()
         .filter(|i| linker.get_by_import(&mut *store, i).is_none())
@@ -72,7 +76,10 @@ impl ModuleRun<'_> {
                 let listed = if missing.is_empty() {
                     String::new()
                 } else {
-                    format!("; imports this engine cannot provide: {}", missing.join(", "))
+                    format!(
+                        "; imports this engine cannot provide: {}",
+                        missing.join(", ")
+                    )
                 };
                 return Err(CoreError::Link(format!("{e:#}{listed}")));
             }

@@ -98,7 +98,10 @@ impl Rules {
 }
 
 /// Applies `policy` to a WASI context being built.
-pub(crate) fn install(builder: &mut WasiCtxBuilder, policy: &NetworkPolicy) -> Result<(), CoreError> {
+pub(crate) fn install(
+    builder: &mut WasiCtxBuilder,
+    policy: &NetworkPolicy,
+) -> Result<(), CoreError> {
     if !policy.allow || policy.hosts.is_empty() {
         builder
             .allow_tcp(false)

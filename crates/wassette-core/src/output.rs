@@ -205,7 +205,10 @@ mod tests {
         assert_eq!(err.cap, 10);
         assert!(sink.write(Stream::Stderr, b"more").is_err());
         let c = sink.finish();
-        assert_eq!((c.stdout.as_slice(), c.stderr.as_slice()), (&b"hellow"[..], &b"oops"[..]));
+        assert_eq!(
+            (c.stdout.as_slice(), c.stderr.as_slice()),
+            (&b"hellow"[..], &b"oops"[..])
+        );
         assert_eq!(c.attempted, 18);
         let chunks: Vec<Chunk> = rx.iter().collect();
         assert_eq!(

@@ -53,7 +53,8 @@ pub(crate) fn finish<T: Limited>(
         .fuel
         .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
     let limiter = store.data_mut().limiter();
-    let (memory_used_bytes, memory_grow_failures) = (limiter.peak() as u64, limiter.grow_failures());
+    let (memory_used_bytes, memory_grow_failures) =
+        (limiter.peak() as u64, limiter.grow_failures());
     let initial_refused = limiter.initial_refused();
     // The store owns the WASI streams; dropping it first means nothing writes after `finish`.
     drop(store);

@@ -114,7 +114,11 @@ where
 
 /// Classifies the error a run ended with. `initial_memory_refused` comes from the store's
 /// limiter: a memory created over the cap fails instantiation with a generic error.
-pub(crate) fn classify(err: &wasmtime::Error, initial_memory_refused: bool, max_memory_bytes: usize) -> Ending {
+pub(crate) fn classify(
+    err: &wasmtime::Error,
+    initial_memory_refused: bool,
+    max_memory_bytes: usize,
+) -> Ending {
     if let Some(exit) = find::<I32Exit>(err) {
         return Ending::Exit(exit.0);
     }

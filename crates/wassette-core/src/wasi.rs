@@ -11,7 +11,10 @@ use crate::output::OutputSink;
 use crate::{clock, network, CoreError, RunRequest, Stream};
 
 /// A builder holding everything `request` grants, writing into `sink`.
-pub(crate) fn context(request: &RunRequest, sink: &Arc<OutputSink>) -> Result<WasiCtxBuilder, CoreError> {
+pub(crate) fn context(
+    request: &RunRequest,
+    sink: &Arc<OutputSink>,
+) -> Result<WasiCtxBuilder, CoreError> {
     let mut b = WasiCtxBuilder::new();
     b.args(&request.args)
         .envs(&request.env)

@@ -22,17 +22,28 @@ const MATH: &str = r#"
 #[test]
 fn calls_an_export_with_each_numeric_type_and_multiple_results() {
     let e = engine();
-    let out = run_with(&e, MATH, &function("add", vec![Val::I32(2), Val::I32(40)]), &limits());
+    let out = run_with(
+        &e,
+        MATH,
+        &function("add", vec![Val::I32(2), Val::I32(40)]),
+        &limits(),
+    );
     assert_eq!((out.trap, out.exit_code), (None, None));
     assert_eq!(out.returns, vec![Val::I32(42)]);
 
     let out = run_with(
         &e,
         MATH,
-        &function("mix", vec![Val::I64(1 << 40), Val::F32(1.5), Val::F64(0.25)]),
+        &function(
+            "mix",
+            vec![Val::I64(1 << 40), Val::F32(1.5), Val::F64(0.25)],
+        ),
         &limits(),
     );
-    assert_eq!(out.returns, vec![Val::F64(1.75), Val::I64(1 << 41), Val::F32(-1.5)]);
+    assert_eq!(
+        out.returns,
+        vec![Val::F64(1.75), Val::I64(1 << 41), Val::F32(-1.5)]
+    );
 
     let out = run_with(&e, MATH, &function("inf", vec![]), &limits());
     match out.returns.as_slice() {
@@ -53,7 +64,10 @@ fn bad_function_requests_are_refused_before_running() {
     };
     assert!(invalid(function("missing", vec![])).contains("missing"));
     let wrong = invalid(function("add", vec![Val::I32(1), Val::I64(2)]));
-    assert!(wrong.contains("(i32, i32) -> (i32)") && wrong.contains("(i32, i64)"), "{wrong}");
+    assert!(
+        wrong.contains("(i32, i32) -> (i32)") && wrong.contains("(i32, i64)"),
+        "{wrong}"
+    );
     assert!(invalid(function("add", vec![Val::I32(1)])).contains("add"));
     assert!(invalid(function("vec", vec![])).contains("v128"));
 }
@@ -82,7 +96,10 @@ fn a_reactor_is_initialized_and_wasi_works_inside_calls() {
     let out = run_with(&e, REACTOR, &function("get", vec![]), &limits());
     assert_eq!(out.returns, vec![Val::I32(42)]);
     let out = run_with(&e, REACTOR, &function("say", vec![]), &limits());
-    assert_eq!((out.stdout.as_slice(), out.returns.as_slice()), (&b"hi from a call"[..], &[Val::I32(1)][..]));
+    assert_eq!(
+        (out.stdout.as_slice(), out.returns.as_slice()),
+        (&b"hi from a call"[..], &[Val::I32(1)][..])
+    );
 }
 
 #[test]
@@ -120,7 +137,11 @@ fn json_calls_return_the_reply_bytes_as_pair_or_packed_i64() {
     for name in ["echo", "echo64"] {
         let out = run_with(&e, PLUGIN, &json(name, r#"{"a":[1,2]}"#), &limits());
         assert_eq!(out.trap, None, "{name}: {:?}", out.message);
-        assert_eq!(out.json_output.as_deref(), Some(&br#"{"a":[1,2]}"#[..]), "{name}");
+        assert_eq!(
+            out.json_output.as_deref(),
+            Some(&br#"{"a":[1,2]}"#[..]),
+            "{name}"
+        );
         assert_eq!(out.exit_code, None);
     }
     let out = run_with(&e, PLUGIN, &json("wrap", "[true]"), &limits());
@@ -132,7 +153,10 @@ fn a_reply_outside_memory_is_a_protocol_error() {
     let out = run_with(&engine(), PLUGIN, &json("outside", "{}"), &limits());
     assert_eq!(out.trap, Some(TrapCode::ProtocolError));
     let m = out.message.unwrap();
-    assert!(m.contains("65530") && m.contains("100") && m.contains("65536"), "{m}");
+    assert!(
+        m.contains("65530") && m.contains("100") && m.contains("65536"),
+        "{m}"
+    );
     assert_eq!(out.json_output, None);
 }
 
@@ -145,7 +169,10 @@ fn an_allocation_outside_memory_is_a_protocol_error() {
     let out = run_with(&engine(), &bad_alloc, &json("echo", "[1,2,3]"), &limits());
     assert_eq!(out.trap, Some(TrapCode::ProtocolError));
     let m = out.message.unwrap();
-    assert!(m.contains("alloc(7)") && m.contains("65535") && m.contains("65536"), "{m}");
+    assert!(
+        m.contains("alloc(7)") && m.contains("65535") && m.contains("65536"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -161,7 +188,12 @@ fn json_calls_check_the_protocol_shape_first() {
             },
             ..command()
         };
-        let err = e.run(&m, &req, &limits(), &RunControl::default()).unwrap_err();
-        assert!(matches!(err, CoreError::Invalid(_)), "{name}/{alloc}: {err}");
+        let err = e
+            .run(&m, &req, &limits(), &RunControl::default())
+            .unwrap_err();
+        assert!(
+            matches!(err, CoreError::Invalid(_)),
+            "{name}/{alloc}: {err}"
+        );
     }
 }

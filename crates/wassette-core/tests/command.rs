@@ -101,14 +101,23 @@ fn a_module_without_start_is_not_a_command() {
     let err = e
         .run(&m, &command(), &limits(), &RunControl::default())
         .unwrap_err();
-    assert!(matches!(&err, CoreError::Invalid(m) if m.contains("_start")), "{err}");
+    assert!(
+        matches!(&err, CoreError::Invalid(m) if m.contains("_start")),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_bytes_do_not_compile() {
     let e = engine();
-    assert!(matches!(e.compile(b"\0asm\x01\0\0\0\x99"), Err(CoreError::Compile(_))));
-    assert!(matches!(e.compile(b"(module (func (i32.add)))"), Err(CoreError::Compile(_))));
+    assert!(matches!(
+        e.compile(b"\0asm\x01\0\0\0\x99"),
+        Err(CoreError::Compile(_))
+    ));
+    assert!(matches!(
+        e.compile(b"(module (func (i32.add)))"),
+        Err(CoreError::Compile(_))
+    ));
     assert!(!e.compile(b"(module)").unwrap().is_component());
 }
 
@@ -142,7 +151,12 @@ const FS: &str = r#"
             (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 16)))))))
 "#;
 
-fn fs_run(e: &wassette_core::CoreEngine, preopens: Vec<Preopen>, mode: &str, path: &str) -> wassette_core::Outcome {
+fn fs_run(
+    e: &wassette_core::CoreEngine,
+    preopens: Vec<Preopen>,
+    mode: &str,
+    path: &str,
+) -> wassette_core::Outcome {
     let req = RunRequest {
         args: vec!["fs.wasm".into(), mode.into(), path.into()],
         preopens,
@@ -201,6 +215,11 @@ fn a_preopen_that_cannot_be_opened_is_a_grant_error() {
         }],
         ..command()
     };
-    let err = e.run(&m, &req, &limits(), &RunControl::default()).unwrap_err();
-    assert!(matches!(&err, CoreError::Grant(m) if m.contains("/nonexistent/wassette")), "{err}");
+    let err = e
+        .run(&m, &req, &limits(), &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Grant(m) if m.contains("/nonexistent/wassette")),
+        "{err}"
+    );
 }

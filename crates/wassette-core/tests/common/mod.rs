@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use wassette_core::{
-    Call, CoreEngine, EngineConfig, Limits, Outcome, RunControl, RunRequest, Val,
-};
+use wassette_core::{Call, CoreEngine, EngineConfig, Limits, Outcome, RunControl, RunRequest, Val};
 
 pub const PAGE: usize = 65536;
 

@@ -1,0 +1,267 @@
+//! Each limit of a run: the shared output cap (with streaming), timeout and cancellation,
+//! fuel, and linear memory.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use wassette_core::{CoreError, Limits, RunControl, Stream, TrapCode};
+
+/// Writes "0123456789" to stdout, "abcdefghij" to stderr, then "0123456789" to stdout again.
+const CHATTY: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "0123456789abcdefghij")
+  (func $put (param $fd i32) (param $at i32)
+    (i32.store (i32.const 0) (local.get $at)) (i32.store (i32.const 4) (i32.const 10))
+    (drop (call $w (local.get $fd) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (call $put (i32.const 1) (i32.const 100))
+    (call $put (i32.const 2) (i32.const 110))
+    (call $put (i32.const 1) (i32.const 100))))
+"#;
+
+fn capped(max_output_bytes: usize) -> Limits {
+    Limits {
+        max_output_bytes,
+        ..limits()
+    }
+}
+
+#[test]
+fn output_under_the_cap_is_kept_whole() {
+    let out = run_with(&engine(), CHATTY, &command(), &capped(30));
+    assert_eq!((out.trap, out.exit_code), (None, Some(0)));
+    assert_eq!(out.stdout, b"01234567890123456789");
+    assert_eq!(out.stderr, b"abcdefghij");
+    assert_eq!(out.output_bytes, 30);
+}
+
+#[test]
+fn the_cap_counts_stdout_and_stderr_together_and_cuts_the_crossing_write() {
+    let out = run_with(&engine(), CHATTY, &command(), &capped(25));
+    assert_eq!(out.trap, Some(TrapCode::OutputLimit), "{:?}", out.message);
+    assert!(out.trap.unwrap().is_limit());
+    assert_eq!(out.stdout, b"012345678901234");
+    assert_eq!(out.stderr, b"abcdefghij");
+    assert_eq!(out.output_bytes, 30);
+    assert_eq!(out.exit_code, None);
+}
+
+#[test]
+fn streamed_chunks_are_the_captured_bytes_in_write_order() {
+    let chunks: Arc<Mutex<Vec<(Stream, Vec<u8>)>>> = Arc::default();
+    let control = RunControl {
+        on_output: Some(Box::new({
+            let chunks = chunks.clone();
+            move |stream, bytes| chunks.lock().unwrap().push((stream, bytes.to_vec()))
+        })),
+        ..RunControl::default()
+    };
+    let e = engine();
+    let m = e.compile(CHATTY.as_bytes()).unwrap();
+    let out = e.run(&m, &command(), &capped(25), &control).unwrap();
+    assert_eq!(out.trap, Some(TrapCode::OutputLimit));
+    let chunks = chunks.lock().unwrap().clone();
+    assert_eq!(
+        chunks,
+        vec![
+            (Stream::Stdout, b"0123456789".to_vec()),
+            (Stream::Stderr, b"abcdefghij".to_vec()),
+            (Stream::Stdout, b"01234".to_vec()),
+        ]
+    );
+    let joined = |s| -> Vec<u8> {
+        chunks
+            .iter()
+            .filter(|c| c.0 == s)
+            .flat_map(|c| c.1.clone())
+            .collect()
+    };
+    assert_eq!(joined(Stream::Stdout), out.stdout);
+    assert_eq!(joined(Stream::Stderr), out.stderr);
+}
+
+#[test]
+fn a_large_write_is_cut_exactly_at_the_cap() {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "_start")
+        (memory.fill (i32.const 1024) (i32.const 120) (i32.const 10000))
+        (i32.store (i32.const 0) (i32.const 1024)) (i32.store (i32.const 4) (i32.const 10000))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+    let out = run_with(&engine(), wat, &command(), &capped(5000));
+    assert_eq!(out.trap, Some(TrapCode::OutputLimit));
+    assert_eq!(out.stdout.len(), 5000);
+    // Wasmtime hands a preview1 write over in 4 KiB pieces; counting stops with the piece
+    // that crossed the cap.
+    assert_eq!(out.output_bytes, 8192);
+}
+
+const SPIN: &str =
+    r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#;
+
+#[test]
+fn an_endless_loop_times_out_and_the_engine_stays_usable() {
+    let e = engine();
+    let l = Limits {
+        timeout: Duration::from_millis(100),
+        ..limits()
+    };
+    let t = Instant::now();
+    let out = run_with(&e, SPIN, &command(), &l);
+    assert_eq!(out.trap, Some(TrapCode::Timeout), "{:?}", out.message);
+    assert!(out.elapsed >= Duration::from_millis(100));
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        run_with(&e, CHATTY, &command(), &limits()).exit_code,
+        Some(0)
+    );
+}
+
+#[test]
+fn cancelling_from_another_thread_stops_the_run() {
+    let e = engine();
+    let m = e.compile(SPIN.as_bytes()).unwrap();
+    let control = RunControl::default();
+    let flag = control.cancel.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        flag.store(true, Ordering::Relaxed);
+    });
+    let t = Instant::now();
+    let out = e.run(&m, &command(), &limits(), &control).unwrap();
+    canceller.join().unwrap();
+    assert_eq!(out.trap, Some(TrapCode::Cancelled), "{:?}", out.message);
+    assert!(!out.trap.unwrap().is_limit());
+    assert!(t.elapsed() < Duration::from_secs(5));
+
+    // Already cancelled: nothing runs.
+    let out = e.run(&m, &command(), &limits(), &control).unwrap();
+    assert_eq!(
+        (out.trap, out.elapsed),
+        (Some(TrapCode::Cancelled), Duration::ZERO)
+    );
+    // A fresh control runs normally on the same engine.
+    let ok = e
+        .run(
+            &e.compile(CHATTY.as_bytes()).unwrap(),
+            &command(),
+            &limits(),
+            &RunControl::default(),
+        )
+        .unwrap();
+    assert_eq!(ok.exit_code, Some(0));
+}
+
+const COUNT_TO_1000: &str = r#"(module (memory (export "memory") 1)
+  (func (export "_start") (local $i i32)
+    (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+             (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))))"#;
+
+#[test]
+fn fuel_runs_out_deterministically() {
+    let e = metered();
+    let l = Limits {
+        fuel: Some(100_000),
+        ..limits()
+    };
+    let a = run_with(&e, SPIN, &command(), &l);
+    assert_eq!(a.trap, Some(TrapCode::OutOfFuel));
+    assert_eq!(a.fuel_consumed, Some(100_000));
+    assert!(a.trap.unwrap().is_limit());
+
+    let l = Limits {
+        fuel: Some(10_000_000),
+        ..limits()
+    };
+    let x = run_with(&e, COUNT_TO_1000, &command(), &l);
+    let y = run_with(&e, COUNT_TO_1000, &command(), &l);
+    assert_eq!(x.trap, None);
+    assert!(x.fuel_consumed.unwrap() > 1000);
+    assert_eq!(x.fuel_consumed, y.fuel_consumed);
+
+    // A metered engine can still run without a budget; nothing is reported then.
+    let free = run_with(&e, COUNT_TO_1000, &command(), &limits());
+    assert_eq!((free.trap, free.fuel_consumed), (None, None));
+}
+
+#[test]
+fn an_unmetered_engine_refuses_a_fuel_budget() {
+    let e = engine();
+    let m = e.compile(COUNT_TO_1000.as_bytes()).unwrap();
+    let l = Limits {
+        fuel: Some(1000),
+        ..limits()
+    };
+    let err = e
+        .run(&m, &command(), &l, &RunControl::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, CoreError::Invalid(m) if m.contains("fuel")),
+        "{err}"
+    );
+    // Code compiled by one engine does not run on another.
+    let other = metered();
+    let err = other
+        .run(&m, &command(), &limits(), &RunControl::default())
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Invalid(_)), "{err}");
+}
+
+#[test]
+fn memory_growth_past_the_cap_returns_minus_one_and_is_counted() {
+    let wat = r#"(module
+         (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+         (memory (export "memory") 1)
+         (func (export "_start") (local $n i32)
+           (block $done (loop $more
+             (br_if $done (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+             (local.set $n (i32.add (local.get $n) (i32.const 1)))
+             (br $more)))
+           (drop (memory.grow (i32.const 1)))
+           (call $exit (local.get $n))))"#;
+    let out = run_with(
+        &engine(),
+        wat,
+        &command(),
+        &Limits {
+            max_memory_bytes: 4 * PAGE,
+            ..limits()
+        },
+    );
+    assert_eq!(out.trap, None);
+    assert_eq!(out.exit_code, Some(3));
+    assert_eq!(out.memory_grow_failures, 2);
+    assert_eq!(out.memory_used_bytes, 4 * PAGE as u64);
+}
+
+#[test]
+fn the_peak_counts_every_memory() {
+    let wat = r#"(module
+         (memory $a 1) (memory $b 2)
+         (func (export "_start") (drop (memory.grow $b (i32.const 3)))))"#;
+    let out = run(&engine(), wat);
+    assert_eq!(out.trap, None, "{:?}", out.message);
+    assert_eq!(out.memory_used_bytes, 6 * PAGE as u64);
+}
+
+#[test]
+fn a_minimum_over_the_cap_is_a_memory_limit() {
+    let out = run_with(
+        &engine(),
+        r#"(module (memory (export "memory") 10) (func (export "_start")))"#,
+        &command(),
+        &Limits {
+            max_memory_bytes: 4 * PAGE,
+            ..limits()
+        },
+    );
+    assert_eq!(out.trap, Some(TrapCode::MemoryLimit), "{:?}", out.message);
+    assert_eq!(out.memory_grow_failures, 0);
+}
