@@ -25,6 +25,8 @@ const CHATTY: &str = r#"
     (call $put (i32.const 1) (i32.const 100))))
 "#;
 
+type Chunk = (Stream, Vec<u8>);
+
 fn capped(max_output_bytes: usize) -> Limits {
     Limits {
         max_output_bytes,
@@ -54,7 +56,7 @@ fn the_cap_counts_stdout_and_stderr_together_and_cuts_the_crossing_write() {
 
 #[test]
 fn streamed_chunks_are_the_captured_bytes_in_write_order() {
-    let chunks: Arc<Mutex<Vec<(Stream, Vec<u8>)>>> = Arc::default();
+    let chunks: Arc<Mutex<Vec<Chunk>>> = Arc::default();
     let control = RunControl {
         on_output: Some(Box::new({
             let chunks = chunks.clone();
