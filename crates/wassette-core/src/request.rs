@@ -129,7 +129,8 @@ pub struct RunControl {
     /// Set from another thread to stop the run; it traps `cancelled` within about a millisecond.
     pub cancel: Arc<AtomicBool>,
     /// Called on a helper thread with each chunk of output as it is written (never past the
-    /// cap); every call has returned by the time `run` returns.
+    /// cap); every call has returned by the time `run` returns, and a panic in it is raised
+    /// again there.
     pub on_output: Option<OutputCallback>,
 }
 
