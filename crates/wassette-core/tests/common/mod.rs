@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod components;
+
 use std::time::Duration;
 
 use wassette_core::{Call, CoreEngine, EngineConfig, Limits, Outcome, RunControl, RunRequest, Val};
