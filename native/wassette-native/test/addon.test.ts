@@ -5,7 +5,7 @@ it.runIf(nativeRequired)('is built when PORTALIS_REQUIRE_NATIVE is set', () => {
   expect(() => addon()).not.toThrow();
 });
 
-it.skipIf(nativeRequired || skipReason === undefined)(`is optional otherwise: ${skipReason ?? 'built'}`, () => {});
+if (skipReason) console.warn(`@portalis/wassette-native tests skipped: ${skipReason}`);
 
 describeNative('the addon', () => {
   it('reports the Wasmtime release inside', () => {
