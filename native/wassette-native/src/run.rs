@@ -31,6 +31,9 @@ type OutputFn = ThreadsafeFunction<
     false,
 >;
 
+/// `addEventListener` and `removeEventListener`, called as `(type, listener)`.
+type ListenerMethod<'s> = Function<'s, FnArgs<(&'static str, Function<'s, (), ()>)>, Unknown<'s>>;
+
 /// Everything a run needs, read and checked on the JavaScript thread.
 struct Prepared {
     slot: Arc<EngineSlot>,
@@ -216,7 +219,7 @@ impl AbortListener {
         let reader = Reader::new(signal, "signal")?;
         let aborted = reader
             .optional("aborted")?
-            .filter(|a| reader::is(&a, ValueType::Boolean))
+            .filter(|a| reader::is(a, ValueType::Boolean))
             .ok_or_else(|| not_a_signal("it has no boolean 'aborted'"))?;
         // SAFETY: checked to be a boolean just above.
         if unsafe { aborted.cast::<bool>() }.unwrap_or(false) {
@@ -225,15 +228,14 @@ impl AbortListener {
         }
         let add = reader
             .optional("addEventListener")?
-            .filter(|f| reader::is(&f, ValueType::Function))
+            .filter(|f| reader::is(f, ValueType::Function))
             .ok_or_else(|| not_a_signal("it has no addEventListener"))?;
         let failed = |e: napi::Error| {
             Failure::invalid(format!("signal cannot be listened to: {}", e.reason))
         };
         // SAFETY: checked to be an object and a function just above.
         let object = unsafe { signal.cast::<Object>() }.map_err(failed)?;
-        let add = unsafe { add.cast::<Function<FnArgs<(&str, Function<(), ()>)>, Unknown>>() }
-            .map_err(failed)?;
+        let add = unsafe { add.cast::<ListenerMethod>() }.map_err(failed)?;
         let flag = cancel.clone();
         let listener = env
             .create_function_from_closure::<(), (), _>("cancelWasmRun", move |_| {
@@ -255,7 +257,7 @@ impl AbortListener {
         let removed = (|| -> napi::Result<()> {
             let signal = self.signal.get_value(env)?;
             let listener = self.listener.borrow_back(env)?;
-            let remove: Function<FnArgs<(&str, Function<(), ()>)>, Unknown> =
+            let remove: ListenerMethod =
                 signal.get_named_property_unchecked("removeEventListener")?;
             remove.apply(signal, FnArgs::from(("abort", listener)))?;
             Ok(())
