@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { expect, it } from 'vitest';
 import { call, compileWat, describeNative, NUMBERS_WAT, newEngine, plan } from './helpers.ts';
 
@@ -46,6 +47,8 @@ describeNative('cancelling through an AbortSignal', () => {
       const done = await engine.run(module, call('count', [{ type: 'i32', value: 10 }]), controller.signal);
       expect(done.returns).toEqual([10]);
     }
+    // Each run removed its listener when it settled.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     const spinning = [0, 1, 2].map(() => engine.run(module, call('spin', [], { limits: LONG }), controller.signal));
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();

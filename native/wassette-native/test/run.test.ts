@@ -198,3 +198,22 @@ describeNative('traps and limits', () => {
     expect(next.returns).toEqual([2]);
   });
 });
+
+describeNative('components', () => {
+  // The smallest component: the header alone (layer 1), with nothing inside.
+  const EMPTY_COMPONENT = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
+
+  it('are told apart from core modules when compiled', async () => {
+    const engine = newEngine();
+    const component = await engine.compile(EMPTY_COMPONENT, { metered: false });
+    expect(component.kind).toBe('component');
+  });
+
+  it('run as commands only', async () => {
+    const engine = newEngine();
+    const component = await engine.compile(EMPTY_COMPONENT, { metered: false });
+    const error = await engine.run(component, call('add32')).catch((e: Error & { code?: string }) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBe('invalid');
+  });
+});
