@@ -82,7 +82,10 @@ export interface NativeFnArg {
   value: number | bigint
 }
 
-/** A destination: host name, IP address or glob (`*.example.com`); no port means every port. */
+/**
+ * A destination: a host name (resolved when the run starts) or an IP address; no port means
+ * every port. The core refuses globs (`*.example.com`) with a `grant` error.
+ */
 export interface NativeHost {
   host: string
   port?: number

@@ -83,7 +83,8 @@ pub struct NativeNetwork {
     pub hosts: Vec<NativeHost>,
 }
 
-/// A destination: host name, IP address or glob (`*.example.com`); no port means every port.
+/// A destination: a host name (resolved when the run starts) or an IP address; no port means
+/// every port. The core refuses globs (`*.example.com`) with a `grant` error.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct NativeHost {
     pub host: String,
