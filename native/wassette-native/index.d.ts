@@ -16,7 +16,8 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class NativeEngine {
   /**
    * Throws (with `code: 'invalid'`) when `maxWasmStack` is not a whole number from 64 KiB
-   * to 4 MiB: runs happen on libuv pool threads, whose stacks are 8 MiB.
+   * to 2 MiB (Wasmtime's limit for the core's engine; runs happen on libuv pool threads,
+   * whose stacks are 8 MiB).
    */
   constructor(options?: NativeEngineOptions)
   /** The Wasmtime release inside, e.g. `"47.0.4"`. */
@@ -71,7 +72,7 @@ export interface NativeDeterministic {
 export interface NativeEngineOptions {
   /**
    * Bytes of native stack wasm may use before a call traps `stack-overflow`
-   * (64 KiB to 4 MiB; default 512 KiB).
+   * (64 KiB to 2 MiB; default 512 KiB).
    */
   maxWasmStack?: number
 }

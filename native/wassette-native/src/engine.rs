@@ -54,7 +54,8 @@ pub struct NativeEngine {
 #[napi]
 impl NativeEngine {
     /// Throws (with `code: 'invalid'`) when `maxWasmStack` is not a whole number from 64 KiB
-    /// to 4 MiB: runs happen on libuv pool threads, whose stacks are 8 MiB.
+    /// to 2 MiB (Wasmtime's limit for the core's engine; runs happen on libuv pool threads,
+    /// whose stacks are 8 MiB).
     #[napi(constructor, ts_args_type = "options?: NativeEngineOptions")]
     pub fn new(env: Env, options: Option<Unknown>) -> napi::Result<Self> {
         let max_wasm_stack = plan::read_engine_options(options).map_err(|f| f.into_napi(&env))?;

@@ -21,16 +21,17 @@ use crate::reader::{self, Reader};
 /// JavaScript's `Number.MAX_SAFE_INTEGER`: the largest count a number holds exactly.
 const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
-/// The most native stack wasm may use. Runs happen on libuv pool threads, which have 8 MiB
-/// stacks; half of it stays for Wasmtime and the host functions.
-pub(crate) const MAX_WASM_STACK_LIMIT: u64 = 4 * 1024 * 1024;
+/// The most native stack wasm may use: Wasmtime refuses more than its async stack size (2 MiB
+/// by default) in an engine built with async support, as the core's is. Runs happen on libuv
+/// pool threads with 8 MiB stacks, so this also leaves room for Wasmtime and host functions.
+pub(crate) const MAX_WASM_STACK_LIMIT: u64 = 2 * 1024 * 1024;
 const MIN_WASM_STACK: u64 = 64 * 1024;
 
 /// Options of `new NativeEngine(options)`.
 #[napi(object, object_from_js = false, object_to_js = false)]
 pub struct NativeEngineOptions {
     /// Bytes of native stack wasm may use before a call traps `stack-overflow`
-    /// (64 KiB to 4 MiB; default 512 KiB).
+    /// (64 KiB to 2 MiB; default 512 KiB).
     pub max_wasm_stack: Option<u32>,
 }
 

@@ -165,6 +165,7 @@ describeNative('plans are checked field by field', () => {
     } catch (e) {
       expect((e as { code?: string }).code).toBe('invalid');
     }
-    expect(() => new NativeEngine({ maxWasmStack: 1 << 20 })).not.toThrow();
+    expect(() => new NativeEngine({ maxWasmStack: 4 << 20 })).toThrow(/maxWasmStack/);
+    expect(() => new NativeEngine({ maxWasmStack: 2 << 20 })).not.toThrow();
   });
 });

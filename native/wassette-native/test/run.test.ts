@@ -184,6 +184,15 @@ describeNative('traps and limits', () => {
     expect(tooSmall.trap).toBe('memory-limit');
   });
 
+  it('stop deep recursion at the largest stack the engine allows', async () => {
+    const engine = newEngine({ maxWasmStack: 2 << 20 });
+    const module = await compileWat(engine, NUMBERS_WAT);
+    const outcomes = await Promise.all(
+      Array.from({ length: 4 }, () => engine.run(module, call('deep', [{ type: 'i32', value: 0 }]))),
+    );
+    expect(outcomes.map((o) => o.trap)).toEqual(Array(4).fill('stack-overflow'));
+  });
+
   it('leave the engine ready for the next run', async () => {
     const engine = newEngine();
     const module = await compileWat(engine, NUMBERS_WAT);
