@@ -280,8 +280,9 @@ pub(crate) fn perform(
             let size = memory.data_size(&store) as u64;
             if u64::from(ptr) + u64::from(len) > size {
                 return Err(wasmtime::Error::new(ProtocolViolation(format!(
-                    "`{alloc}({len})` returned pointer {ptr}, but {len} bytes from there pass the \
-                     end of the guest's {size}-byte memory"
+                    "{alloc}({len}) returned {ptr}, which is outside the guest's {size}-byte \
+                     memory (bytes {ptr}..{end})",
+                    end = u64::from(ptr) + u64::from(len)
                 ))));
             }
             memory.write(&mut store, ptr as usize, input)?;
@@ -299,8 +300,9 @@ pub(crate) fn perform(
             let size = memory.data_size(&store) as u64;
             if u64::from(out_ptr) + u64::from(out_len) > size {
                 return Err(wasmtime::Error::new(ProtocolViolation(format!(
-                    "`{name}` returned pointer {out_ptr} and length {out_len}, which pass the end \
-                     of the guest's {size}-byte memory"
+                    "{name} returned bytes {out_ptr}..{end}, outside the guest's {size}-byte \
+                     memory",
+                    end = u64::from(out_ptr) + u64::from(out_len)
                 ))));
             }
             let mut reply = vec![0; out_len as usize];

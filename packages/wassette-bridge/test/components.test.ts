@@ -89,10 +89,11 @@ describe.runIf(wasmtime?.available)('WASI preview2 command components on the was
     expect((e as BridgeError).message).toMatch(/is a component, which runs as a command/);
   });
 
-  it('a component that is not a command fails with a clear link error', async () => {
+  it('a component that is not a command is refused with a clear message', async () => {
     const h = await client.load(fixturePath('greeter.component.wasm'));
     const e = await client.execute(h, { kind: 'command' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(BridgeError);
-    expect((e as BridgeError).kind).toBe('link');
+    expect((e as BridgeError).kind).toBe('invalid-input');
+    expect((e as BridgeError).message).toMatch(/wasi:cli\/run/);
   });
 });
