@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultProbes } from '@portalis/wassette-bridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliWith, expectHealthy, expectTrap, expectUsage, fixturePath, scratchDir, watToWasm } from './helpers.js';
 
@@ -226,12 +225,5 @@ describe('run-wasm: bad input exits 125 with one clear line', () => {
     for (const [flags, pattern] of cases) expectUsage(await cli('run-wasm', ...flags, h), pattern);
     expectUsage(await cli('run-wasm'), /missing required argument 'FILE'/);
     expectUsage(await cli('run-wasm', '--invoke', 'add', fx('calc.wasm'), '--env', 'A=b', '1', '2'), /--env/);
-  });
-
-  it.skipIf(defaultProbes.wasmtime().available)('--engine wasmtime where the addon is missing', async () => {
-    expectUsage(
-      await cli('run-wasm', '--engine', 'wasmtime', fx('hello-wasi.wasm')),
-      /wasmtime engine is not available/,
-    );
   });
 });

@@ -205,7 +205,8 @@ function buildRequest(
     }
     return { ...common, kind: 'function', name, args: invokeArgs(exp, args) };
   }
-  if (!handle.exports.some((e) => e.name === '_start' && e.kind === 'func'))
+  // A component runs as a command (wasi:cli/run); the engine says so when it is not one.
+  if (handle.kind === 'core' && !handle.exports.some((e) => e.name === '_start' && e.kind === 'func'))
     throw new UsageError(
       `${handle.name} is not a WASI command (no _start export); call a function with --invoke NAME (exported functions: ${exportList(handle)})`,
     );
@@ -290,7 +291,8 @@ async function run(file: string, args: string[], flags: RunFlags, io: CliIo): Pr
       ...(flags.deterministic ? { deterministic: true } : {}),
       ...(flags.isolation ? { isolation: flags.isolation } : {}),
     };
-    const readsStdin = handle.imports.some((i) => i.module.startsWith('wasi') && i.name === 'fd_read');
+    const readsStdin =
+      handle.kind === 'component' || handle.imports.some((i) => i.module.startsWith('wasi') && i.name === 'fd_read');
     const isCommand = flags.invoke === undefined && flags.jsonCall === undefined;
     const stdin = isCommand && readsStdin && io.readStdin ? await io.readStdin() : undefined;
     const request = buildRequest(handle, args, flags, common, stdin);

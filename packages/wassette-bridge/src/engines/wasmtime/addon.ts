@@ -71,8 +71,10 @@ export function loadAddon(): { addon: NativeAddon } | { error: string } {
       throw new Error(`${ADDON_PACKAGE} does not export NativeEngine; rebuild it`);
     loaded = { addon };
   } catch (e) {
-    const first = ((e as Error).message ?? String(e)).split('\n')[0];
-    loaded = { error: first ?? 'unknown error' };
+    const first = ((e as Error).message ?? String(e)).split('\n')[0] ?? 'unknown error';
+    // napi-rs's loader says this when no .node file exists for the platform; its advice about
+    // npm and optional dependencies does not apply to a workspace build.
+    loaded = { error: /^Cannot find native binding/.test(first) ? 'it is not built here' : first };
   }
   return loaded;
 }

@@ -50,7 +50,7 @@ export function probeWasmtime(): EngineInfo {
           name: 'wasmtime',
           available: false,
           version: undefined,
-          reason: `the native addon did not load (${loaded.error}); ${BUILD_HINT}`,
+          reason: `the native addon @portalis/wassette-native did not load: ${loaded.error}; ${BUILD_HINT}`,
         };
   return probed;
 }
