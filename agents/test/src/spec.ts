@@ -147,20 +147,26 @@ const specSchema = z.strictObject({
 
 type Path = readonly PropertyKey[];
 
+/** `tests[2].expect.stdout`; keys that are not plain names are quoted: `files["../x.txt"]`. */
 function fieldPath(path: Path): string {
-  const text = path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
-    '',
-  );
+  const text = path.reduce<string>((acc, p) => {
+    if (typeof p === 'number') return `${acc}[${p}]`;
+    const key = String(p);
+    if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${acc}[${JSON.stringify(key)}]`;
+    return acc ? `${acc}.${key}` : key;
+  }, '');
   return text || '(top level)';
 }
 
 function issuesOf(error: z.ZodError, prefix: Path): SpecIssue[] {
-  return error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: fieldPath([...prefix, ...issue.path, key]), message: 'unknown field' }))
-      : [{ path: fieldPath([...prefix, ...issue.path]), message: issue.message }],
-  );
+  return error.issues.flatMap((issue): SpecIssue[] => {
+    const at = (...more: PropertyKey[]) => fieldPath([...prefix, ...issue.path, ...more]);
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ path: at(key), message: 'unknown field' }));
+    // A bad record key (a file path, a variable name): the key's own rule says what is wrong.
+    if (issue.code === 'invalid_key') return [{ path: at(), message: issue.issues[0]?.message ?? issue.message }];
+    return [{ path: at(), message: issue.message }];
+  });
 }
 
 function testSchemaFor(test: unknown): typeof commandCase | typeof jsonCase | typeof invokeCase | string {
@@ -176,31 +182,32 @@ function testSchemaFor(test: unknown): typeof commandCase | typeof jsonCase | ty
 /** Checks a spec given as data (parsed YAML/JSON or a `TestSpec` object); throws `TestSpecError` listing every problem. */
 export function validateTestSpec(data: unknown, source = '<spec>'): TestSpec {
   const top = specSchema.safeParse(data ?? {});
-  if (!top.success) throw invalid(source, issuesOf(top.error, []));
-  const issues: SpecIssue[] = [];
+  const issues: SpecIssue[] = top.success ? [] : issuesOf(top.error, []);
   const tests: TestCaseSpec[] = [];
   const seen = new Map<string, number>();
-  (top.data.tests ?? []).forEach((raw, i) => {
+  // The tests are checked even when the top level has problems, so that one run lists them all.
+  const rawTests = (data as { tests?: unknown } | null)?.tests;
+  (Array.isArray(rawTests) ? rawTests : []).forEach((raw: unknown, i) => {
+    const name = (raw as { name?: unknown } | null)?.name;
+    if (typeof name === 'string') {
+      const first = seen.get(name.trim());
+      if (first !== undefined)
+        issues.push({
+          path: fieldPath(['tests', i, 'name']),
+          message: `duplicate test name "${name.trim()}" (also tests[${first}]); names must be unique`,
+        });
+      else seen.set(name.trim(), i);
+    }
     const schema = testSchemaFor(raw);
     if (typeof schema === 'string') {
       issues.push({ path: fieldPath(['tests', i]), message: schema });
       return;
     }
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      issues.push(...issuesOf(parsed.error, ['tests', i]));
-      return;
-    }
-    const first = seen.get(parsed.data.name);
-    if (first !== undefined)
-      issues.push({
-        path: fieldPath(['tests', i, 'name']),
-        message: `duplicate test name "${parsed.data.name}" (also tests[${first}]); names must be unique`,
-      });
-    else seen.set(parsed.data.name, i);
-    tests.push(parsed.data as TestCaseSpec);
+    if (parsed.success) tests.push(parsed.data as TestCaseSpec);
+    else issues.push(...issuesOf(parsed.error, ['tests', i]));
   });
-  if (issues.length) throw invalid(source, issues);
+  if (!top.success || issues.length) throw invalid(source, issues);
   return { ...top.data, tests } as TestSpec;
 }
 
