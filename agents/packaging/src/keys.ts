@@ -13,12 +13,12 @@ export interface KeyPairFiles {
   keyId: string;
 }
 
-/** The SPKI DER bytes of an ed25519 public key. */
+/** The SPKI DER bytes of a public key, or of a private key's public half. */
 export function publicKeyDer(key: KeyObject): Buffer {
-  return key.export({ type: 'spki', format: 'der' });
+  return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
 }
 
-/** `SHA256:` + unpadded base64 of the SHA-256 of the key's SPKI DER bytes (the style of ssh-keygen -l). */
+/** `SHA256:` + unpadded base64 of the SHA-256 of the public key's SPKI DER bytes (the style of ssh-keygen -l). */
 export function keyFingerprint(publicKey: KeyObject): string {
   return `SHA256:${createHash('sha256').update(publicKeyDer(publicKey)).digest('base64').replace(/=+$/, '')}`;
 }
@@ -95,7 +95,7 @@ export async function readPrivateKey(path: string): Promise<KeyObject> {
   if (key.asymmetricKeyType !== 'ed25519')
     throw new PackagingError(
       'bad-key',
-      `${path} is a ${key.asymmetricKeyType} key; packages are signed with ed25519 keys (portalis keygen)`,
+      `${path} is not an ed25519 key (it is ${key.asymmetricKeyType}); packages are signed with ed25519 keys (portalis keygen)`,
     );
   return key;
 }
@@ -115,7 +115,7 @@ export async function readPublicKey(path: string): Promise<KeyObject> {
   if (key.asymmetricKeyType !== 'ed25519')
     throw new PackagingError(
       'bad-key',
-      `${path} is a ${key.asymmetricKeyType} key; packages are signed with ed25519 keys`,
+      `${path} is not an ed25519 key (it is ${key.asymmetricKeyType}); packages are signed with ed25519 keys`,
     );
   return key;
 }

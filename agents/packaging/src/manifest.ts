@@ -66,15 +66,17 @@ const UNIT: Record<string, number> = {
 };
 
 /** A byte count: an integer, or text such as `300K` / `1.5 MiB` (K and KB are 1024 bytes here). */
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  const m = SIZE.exec(v.trim());
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `expected a byte count such as 307200, 300K or 1.5M, got "${v}"` });
-    return z.NEVER;
-  }
-  return Math.floor(Number(m[1]) * (UNIT[(m[2] ?? 'b').toLowerCase()] ?? 1));
-});
+const byteSize = z
+  .union([z.number().int('must be a whole number of bytes').positive('must be more than 0 bytes'), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    const m = SIZE.exec(v.trim());
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `expected a byte count such as 307200, 300K or 1.5M, got "${v}"` });
+      return z.NEVER;
+    }
+    return Math.floor(Number(m[1]) * (UNIT[(m[2] ?? 'b').toLowerCase()] ?? 1));
+  });
 
 const jsonSchema = z.union([z.record(z.string(), z.unknown()), z.boolean()], {
   error: 'must be a JSON Schema (an object, or true/false)',
@@ -123,7 +125,7 @@ function withEntry<T extends { entry?: string | undefined; callingConvention: Ca
   ctx.addIssue({
     code: 'custom',
     path: ['entry'],
-    message: `is required for the ${m.callingConvention} convention: name the exported function a host calls`,
+    message: `required for the ${m.callingConvention} convention; name the exported function a host calls`,
   });
   return z.NEVER;
 }
@@ -169,7 +171,8 @@ function issueText(issue: z.core.$ZodIssue): string {
     const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
     return `unknown field${keys.length === 1 ? '' : 's'} ${keys.join(', ')}; the fields are described in agents/packaging/README.md`;
   }
-  return `field ${path || '(top level)'} ${issue.message.replace(/^Invalid input: /, '')}`;
+  const message = issue.message.replace(/^Invalid input: /, '');
+  return `field ${path || '(top level)'}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
 
 function parseWith<T>(schema: z.ZodType<T>, doc: unknown, where: string): T {
