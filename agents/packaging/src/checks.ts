@@ -93,7 +93,12 @@ function checkExports(m: ModuleMetadata, manifest: PackageManifest): VerifyCheck
   const wanted = requiredExports(manifest, m.kind);
   const missing = wanted.filter((w) => !hasExport(names, w));
   if (missing.length === 0)
-    return pass('exports', `all ${plural(wanted.length, 'required export')} present: ${list(wanted)}`);
+    return pass(
+      'exports',
+      wanted.length === 1
+        ? `the required export is present: ${wanted[0]}`
+        : `all ${wanted.length} required exports present: ${list(wanted)}`,
+    );
   return fail(
     'exports',
     `missing required export${missing.length === 1 ? '' : 's'} ${list(missing)}; the module exports ${list(names) || 'nothing'}`,
@@ -129,7 +134,7 @@ function checkImports(m: ModuleMetadata, manifest: PackageManifest): VerifyCheck
   if (hits.length === 0)
     return pass(
       'imports',
-      `none of ${plural(imports.length, 'import')} matches the ${plural(patterns.length, 'forbidden pattern')}`,
+      `no import matches the ${plural(patterns.length, 'forbidden pattern')} (${plural(imports.length, 'import')} checked)`,
     );
   return fail(
     'imports',

@@ -92,6 +92,11 @@ describe('exports', () => {
     expect(check(report, 'exports').message).toMatch(/^missing required export power;/);
   });
 
+  it('names a single required export', async () => {
+    const report = await agent.verify(fixturePath('calc.wasm'), calcManifest());
+    expect(check(report, 'exports').message).toBe('the required export is present: add');
+  });
+
   it('requires _start for a wasi-command', async () => {
     const report = await agent.verify(
       fixturePath('calc.wasm'),
@@ -148,7 +153,7 @@ describe('imports (forbidden)', () => {
     );
     expect(check(report, 'imports')).toMatchObject({
       ok: true,
-      message: 'none of 1 import matches the 2 forbidden patterns',
+      message: 'no import matches the 2 forbidden patterns (1 import checked)',
     });
   });
 

@@ -2,6 +2,7 @@ import { BridgeError, WassetteClient } from '@portalis/wassette-bridge';
 import { Command, CommanderError, Option } from 'commander';
 import { byteCount, collect } from './args.js';
 import { infoCommand } from './commands/info.js';
+import { registerPackagingCommands } from './commands/package.js';
 import { RunUsageError, registerRunCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (file: string, opts) => setExit(await infoCommand(client(), file, opts, io)));
 
   registerRunCommand(program, io, setExit);
+  registerPackagingCommands(program, io, setExit);
 
   return program;
 }
