@@ -4,6 +4,7 @@ import { byteCount, collect } from './args.js';
 import { infoCommand } from './commands/info.js';
 import { registerPackagingCommands } from './commands/package.js';
 import { RunUsageError, registerRunCommand } from './commands/run.js';
+import { registerTestCommand } from './commands/test.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo } from './io.js';
 import { ExitCode, UsageError } from './io.js';
@@ -54,6 +55,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (file: string, opts) => setExit(await infoCommand(client(), file, opts, io)));
 
   registerRunCommand(program, io, setExit);
+  registerTestCommand(program, io, setExit);
   registerPackagingCommands(program, io, setExit);
 
   return program;
