@@ -17,7 +17,8 @@ import { parseSignature, sha256Hex, signatureHolds } from './signature.js';
  * - `malformed-signature`: manifest.sig is not a base64 ed25519 signature (64 bytes).
  * - `wasm-changed`: module.wasm's digest or size differs from the manifest's.
  * - `manifest-changed`: the signature does not hold over manifest.json (edited, or manifest.sig replaced).
- * - `wrong-key`: the signature does not hold under the pinned key, and the manifest names another signer.
+ * - `wrong-key`: the signature does not hold under the pinned key, and the manifest's signer key is another
+ *   one (with `manifest-changed` too unless the signature holds under that recorded key).
  */
 export type PackageProblemCode =
   | 'not-a-package'
@@ -148,12 +149,16 @@ export async function verifyPackage(dir: string, options: { pubkeyFile?: string 
   const key = (pinnedKey ?? recordedKey) as KeyObject;
   if (holds(key)) return done({ keyId, manifest });
 
-  if (pinnedKey && keyFingerprint(pinnedKey) !== keyId) {
-    problems.push({
-      code: 'wrong-key',
-      message: `the package was signed by key ${keyId}, not by the --pubkey key ${keyFingerprint(pinnedKey)}; pass the signer's public key, or re-package with your own key`,
-    });
-    if (recordedKey && holds(recordedKey)) return done({ keyId, manifest });
+  if (pinnedKey) {
+    // The signer is the key the manifest records (its keyId field is only a label for people).
+    const signerId = recordedKey ? keyFingerprint(recordedKey) : keyId;
+    const intactUnderRecorded = recordedKey !== undefined && holds(recordedKey);
+    if (intactUnderRecorded || signerId !== keyFingerprint(pinnedKey))
+      problems.push({
+        code: 'wrong-key',
+        message: `the package was signed by key ${signerId}, not by the --pubkey key ${keyFingerprint(pinnedKey)}; pass the signer's public key, or re-package with your own key`,
+      });
+    if (intactUnderRecorded) return done({ keyId, manifest });
   }
   problems.push({
     code: 'manifest-changed',

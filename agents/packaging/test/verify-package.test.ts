@@ -96,6 +96,25 @@ describe('verifyPackage rejects each tampering with its own code', () => {
     expect(codes(await verifyPackage(dir, { pubkeyFile: otherPub }))).toEqual(['wrong-key', 'manifest-changed']);
   });
 
+  it('an edited keyId label with the right pinned key: manifest-changed only', async () => {
+    editManifest((m) => {
+      (m.signer as Record<string, string>).keyId = `SHA256:${'A'.repeat(43)}`;
+    });
+    expect(codes(await verifyPackage(dir, { pubkeyFile: pub }))).toEqual(['manifest-changed']);
+  });
+
+  it('a recorded public key that is not an ed25519 key: malformed-manifest unpinned, manifest-changed pinned', async () => {
+    editManifest((m) => {
+      (m.signer as Record<string, string>).publicKey = 'AAAA';
+    });
+    const unpinned = await verifyPackage(dir);
+    expect(codes(unpinned)).toEqual(['malformed-manifest']);
+    expect(unpinned.problems[0]?.message).toMatch(
+      /field signer\.publicKey is not an ed25519 public key; pass --pubkey/,
+    );
+    expect(codes(await verifyPackage(dir, { pubkeyFile: pub }))).toEqual(['manifest-changed']);
+  });
+
   it('a package re-signed by someone else passes unpinned but not against the real key', async () => {
     const root = scratch();
     const forged = await agent.package(fixturePath('calc.wasm'), calcManifest(), { keyFile: otherKey, outDir: root });
