@@ -119,3 +119,14 @@ describe('the environment', () => {
     }
   });
 });
+
+describe('a command test on a module that is not a command', () => {
+  it('is an error that says there is no _start', async () => {
+    const summary = await agent.run(fixturePath('calc.wasm'), { tests: [{ name: 'run it' }] });
+    expect(result(summary, 'run it')).toMatchObject({
+      status: 'error',
+      reason: 'invalid-test',
+      message: 'calc.wasm is not a WASI command: it has no _start export',
+    });
+  });
+});
