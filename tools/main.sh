@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The main job (`npm run main`): build the CLI, build the example wasm from source, validate and
-# describe it, then run guests in the sandbox. Fails on the first unexpected result.
+# The main job (`npm run main`): build the CLI, build the test wasm from source, validate and
+# describe it, run guests in the sandbox, then take examples/ through the pipeline (transpile ->
+# validate -> test -> package) into signed packages and verify each. Fails on the first
+# unexpected result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 portalis() { node packages/cli/dist/bin.js "$@"; }
@@ -20,3 +22,10 @@ echo '== run-wasm: an endless loop stopped by fuel (exit 134 expected)'
 status=0
 portalis run-wasm --fuel 5000000 fixtures/build/guest-loop.wasm || status=$?
 test "$status" -eq 134
+
+echo '== pipeline: examples/ through transpile -> validate -> test -> package (signed)'
+portalis pipeline examples --out dist/packages
+for dir in dist/packages/*/; do
+  portalis package verify "$dir"
+done
+echo "signed packages: $(pwd)/dist/packages"

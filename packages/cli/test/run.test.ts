@@ -36,6 +36,11 @@ describe('run-wasm: WASI commands', () => {
     expect(r.stdout).toBe('guest-echo.wasm\na\n--env\nb\nK=v\n');
   });
 
+  it('--args "A B" passes whitespace-separated arguments before those after FILE', async () => {
+    const r = await cli('run-wasm', fx('guest-echo.wasm'), '--args', ' 2  + 2 ', 'last');
+    expect(r.stdout).toBe('guest-echo.wasm\n2\n+\n2\nlast\n');
+  });
+
   it('passes stdin to a guest that reads it', async () => {
     const r = await cliWith({ stdin: 'piped\ninput' }, 'run-wasm', fx('guest-echo.wasm'));
     expect(r).toMatchObject({ code: 0, stdout: 'guest-echo.wasm\npiped\ninput' });

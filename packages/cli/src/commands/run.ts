@@ -28,6 +28,8 @@ const ENGINES = ['js', 'wasmtime', 'auto'] as const;
 const ISOLATIONS = ['worker', 'in-thread'] as const;
 
 export interface RunFlags {
+  /** `--args "2 + 2"`: guest arguments as one string, split on whitespace, before any after FILE. */
+  args?: string;
   dir?: PathGrant[];
   dirRo?: PathGrant[];
   env?: Record<string, string>;
@@ -97,6 +99,7 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: (code: 
     .addOption(new Option('--fuel <N>', 'instruction budget').argParser(fuelUnits))
     .addOption(new Option('--max-output <BYTES>', 'stdout + stderr cap (300K, 2M accepted)').argParser(byteCount))
     .optionsGroup('Calls:')
+    .option('--args <ARGS>', 'guest arguments as one string, split on whitespace ("2 + 2" gives three)')
     .option('--invoke <NAME>', 'call the exported function NAME with ARGS (parsed per its parameter types)')
     .addOption(
       new Option(
@@ -130,7 +133,8 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: (code: 
 /** Runs `run-wasm`; every failure becomes one `error:` line and an exit code, never a stack trace. */
 export async function runCommand(file: string, args: string[], flags: RunFlags, io: CliIo): Promise<number> {
   try {
-    return await run(file, args, flags, io);
+    const split = flags.args === undefined ? [] : flags.args.split(/\s+/).filter(Boolean);
+    return await run(file, [...split, ...args], flags, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`error: ${e.message}\n`);
