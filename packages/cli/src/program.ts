@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { byteCount, collect } from './args.js';
 import { infoCommand } from './commands/info.js';
 import { registerPackagingCommands } from './commands/package.js';
+import { registerPipelineCommand } from './commands/pipeline.js';
 import { RunUsageError, registerRunCommand } from './commands/run.js';
 import { registerTestCommand } from './commands/test.js';
 import { validateCommand } from './commands/validate.js';
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerRunCommand(program, io, setExit);
   registerTestCommand(program, io, setExit);
   registerPackagingCommands(program, io, setExit);
+  registerPipelineCommand(program, io, setExit);
 
   return program;
 }
