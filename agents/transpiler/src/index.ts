@@ -49,6 +49,7 @@ export { type WatFrontendOptions, watFeatures } from './frontends/wat.js';
 export {
   MAX_SNIPPET_BYTES,
   SNIPPET_LANGS,
+  SNIPPET_RUST_TARGETS,
   SnippetCompiler,
   type SnippetCompilerOptions,
   type SnippetLanguageInfo,

@@ -79,7 +79,10 @@ export class CFrontend implements Frontend {
     const d = await this.detect();
     if (!d.available) throw toolchainMissing(this.name, d.reason ?? 'clang is missing', d.install);
     const out = join(request.workDir, 'out.wasm');
-    const mode = definesMain(request.source) ? [] : ['-mexec-model=reactor', '-Wl,--export-dynamic'];
+    const mode = definesMain(request.source)
+      ? []
+      : // wasm targets hide symbols by default; a library exports every non-static function.
+        ['-mexec-model=reactor', '-fvisibility=default', '-Wl,--export-dynamic'];
     const args = [
       '--target=wasm32-wasi',
       '-O2',

@@ -6,6 +6,8 @@ import { compileFailed } from './common.js';
 
 type WabtFeatures = Record<string, boolean>;
 
+const WABT_FILE_NAME = 'source.wat';
+
 interface WabtModule {
   resolveNames(): void;
   validate(features?: WabtFeatures): void;
@@ -89,14 +91,20 @@ export class WatFrontend implements Frontend {
     const features = watFeatures(request.source);
     let mod: WabtModule | undefined;
     try {
-      mod = wabt.parseWat(request.displayName, request.source, features);
+      // wabt.js garbles file names of some lengths (12, 20, 28... bytes gain a stray byte), so it
+      // gets a fixed short name and the diagnostics get the real one back.
+      mod = wabt.parseWat(WABT_FILE_NAME, request.source, features);
       mod.resolveNames();
       mod.validate(features);
       return { wasm: new Uint8Array(mod.toBinary({ write_debug_names: true }).buffer), warnings: [] };
     } catch (e) {
       // wabt reports "parseWat failed:" or "validate failed:" and then clang-style lines.
       const text = String((e as Error).message ?? e).replace(/^\w+ failed:\s*/, '');
-      throw compileFailed(this.name, request, parseLineDiagnostics(text, { names: {} }));
+      throw compileFailed(
+        this.name,
+        request,
+        parseLineDiagnostics(text, { names: { [WABT_FILE_NAME]: request.displayName } }),
+      );
     } finally {
       mod?.destroy();
     }

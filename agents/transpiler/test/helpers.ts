@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WassetteClient } from '@portalis/wassette-bridge';
+import { expect } from 'vitest';
+import { CFrontend, JavaScriptFrontend, RustFrontend, SNIPPET_RUST_TARGETS, TranspileError } from '../src/index.js';
+
+export { fixturePath } from '../../../tools/fixtures.ts';
+
+export const client = new WassetteClient();
+
+export const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** A fresh temporary folder, and a function that writes a file into it and returns its path. */
+export function scratch(prefix = 'portalis-transpiler-test-'): {
+  dir: string;
+  write: (name: string, data: string) => string;
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    write: (name, data) => {
+      const p = join(dir, name);
+      writeFileSync(p, data);
+      return p;
+    },
+  };
+}
+
+/** Runs `p`, expects a `TranspileError` with `code`, and returns it. */
+export async function rejectsWith(p: Promise<unknown>, code: TranspileError['code']): Promise<TranspileError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e, String(e)).toBeInstanceOf(TranspileError);
+    expect((e as TranspileError).code, (e as Error).message).toBe(code);
+    return e as TranspileError;
+  }
+  throw new Error(`expected a TranspileError with code ${code}`);
+}
+
+/** The optional toolchains of this machine, detected once, with the reason a suite skips. */
+export const toolchains = await (async () => {
+  const [c, rust, rustSnippets, js] = await Promise.all([
+    new CFrontend().detect(),
+    new RustFrontend().detect(),
+    new RustFrontend({ targets: SNIPPET_RUST_TARGETS }).detect(),
+    new JavaScriptFrontend().detect(),
+  ]);
+  return { c, rust, rustSnippets, js };
+})();
+
+/** A suite title that says why it is skipped when its toolchain is missing. */
+export function suiteTitle(
+  title: string,
+  detection: { available: boolean; reason?: string; install?: string },
+): string {
+  return detection.available
+    ? title
+    : `${title} (skipped: ${detection.reason ?? 'toolchain missing'}; install ${detection.install ?? 'the toolchain'})`;
+}
+
+/** Escape sequences must never reach a message meant for a person or an LLM. */
+export function expectClean(message: string, scratchDirs: string[] = []): void {
+  expect(message).not.toContain(String.fromCharCode(27));
+  for (const d of scratchDirs) expect(message).not.toContain(d);
+  expect(message).not.toMatch(/portalis-(?:snippet|assemblyscript|rust|c|wat|javascript)-/);
+  expect(message).not.toMatch(/errors? generated|aborting due to|FAILURE \d+ compile/);
+}
