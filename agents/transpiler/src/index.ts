@@ -34,6 +34,7 @@ export {
   languageOf,
   looksLikeAssemblyScript,
   RustFrontend,
+  TOOL_ENV,
   WatFrontend,
 } from './frontends/index.js';
 export { DEFAULT_WIT, type JavaScriptFrontendOptions, JS_INSTALL, TS_INSTALL } from './frontends/javascript.js';

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   AssemblyScriptFrontend,
   CFrontend,
+  defaultFrontends,
   type Frontend,
   JavaScriptFrontend,
   RustFrontend,
@@ -71,6 +72,18 @@ describe('frontends()', () => {
     });
     expect(by.javascript?.install).toMatch(/componentize-js/);
     expect(by.wat?.reason).toBe('wabt-does-not-exist is not installed');
+  });
+
+  it('PORTALIS_ASC, PORTALIS_CLANG and PORTALIS_RUSTC point the default frontends at their tools', async () => {
+    const env = { PORTALIS_ASC: '/env/asc.js', PORTALIS_CLANG: '/env/clang', PORTALIS_RUSTC: '/env/rustc' };
+    const infos = await new TranspilerAgent({ frontends: defaultFrontends({}, env) }).frontends();
+    const by = Object.fromEntries(infos.map((f) => [f.name, f]));
+    expect(by.assemblyscript?.tool).toBe('/env/asc.js');
+    expect(by.c?.tool).toBe('/env/clang');
+    expect(by.rust?.tool).toBe('/env/rustc');
+    // An explicit tool wins over the environment.
+    const [, asc] = defaultFrontends({ assemblyscript: { asc: '/given/asc.js' } }, env);
+    expect((await asc?.detect())?.tool).toBe('/given/asc.js');
   });
 
   it('a frontend whose detect() throws is listed as unavailable with the reason', async () => {

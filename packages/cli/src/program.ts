@@ -1,6 +1,7 @@
 import { BridgeError, WassetteClient } from '@portalis/wassette-bridge';
 import { Command, CommanderError, Option } from 'commander';
 import { byteCount, collect } from './args.js';
+import { registerConvertCommand } from './commands/convert.js';
 import { infoCommand } from './commands/info.js';
 import { registerPackagingCommands } from './commands/package.js';
 import { registerPipelineCommand } from './commands/pipeline.js';
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (file: string, opts) => setExit(await infoCommand(client(), file, opts, io)));
 
   registerRunCommand(program, io, setExit);
+  registerConvertCommand(program, io, setExit);
   registerTestCommand(program, io, setExit);
   registerPackagingCommands(program, io, setExit);
   registerPipelineCommand(program, io, setExit);

@@ -15,13 +15,22 @@ export interface FrontendTools {
   javascript?: JavaScriptFrontendOptions;
 }
 
-/** One frontend per toolchain: WAT, AssemblyScript, C, Rust, JavaScript/TypeScript. */
-export function defaultFrontends(tools: FrontendTools = {}): Frontend[] {
+/** Environment variables that point a default frontend at its tool (the `tools` argument wins). */
+export const TOOL_ENV = { asc: 'PORTALIS_ASC', clang: 'PORTALIS_CLANG', rustc: 'PORTALIS_RUSTC' } as const;
+
+/**
+ * One frontend per toolchain: WAT, AssemblyScript, C, Rust, JavaScript/TypeScript. Tool paths come
+ * from `tools`, then from `PORTALIS_ASC`, `PORTALIS_CLANG` and `PORTALIS_RUSTC`, then the defaults.
+ */
+export function defaultFrontends(tools: FrontendTools = {}, env: NodeJS.ProcessEnv = process.env): Frontend[] {
+  const asc = tools.assemblyscript?.asc ?? env[TOOL_ENV.asc];
+  const clang = tools.c?.clang ?? env[TOOL_ENV.clang];
+  const rustc = tools.rust?.rustc ?? env[TOOL_ENV.rustc];
   return [
     new WatFrontend(tools.wat),
-    new AssemblyScriptFrontend(tools.assemblyscript),
-    new CFrontend(tools.c),
-    new RustFrontend(tools.rust),
+    new AssemblyScriptFrontend({ ...tools.assemblyscript, ...(asc ? { asc } : {}) }),
+    new CFrontend({ ...tools.c, ...(clang ? { clang } : {}) }),
+    new RustFrontend({ ...tools.rust, ...(rustc ? { rustc } : {}) }),
     new JavaScriptFrontend(tools.javascript),
   ];
 }
