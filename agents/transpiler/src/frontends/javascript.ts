@@ -127,7 +127,7 @@ export class JavaScriptFrontend implements Frontend {
       info: {
         available: true,
         tool: COMPONENTIZE,
-        ...(version ? { version: `${version} (preview2-shim ${shimVersion ?? '?'})` } : {}),
+        ...(version ? { version: `${version}, preview2-shim ${shimVersion ?? '?'}` } : {}),
       },
       tool,
     };
