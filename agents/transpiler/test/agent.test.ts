@@ -86,6 +86,40 @@ describe('frontends()', () => {
     expect((await asc?.detect())?.tool).toBe('/given/asc.js');
   });
 
+  it('componentize-js that is incomplete or does not load makes the JavaScript frontend unavailable, not a crash', async () => {
+    const { dir, write } = scratch();
+    const { mkdirSync } = await import('node:fs');
+    const pkg = join(dir, 'node_modules', '@bytecodealliance', 'componentize-js');
+    mkdirSync(join(pkg, 'src'), { recursive: true });
+    write(
+      'node_modules/@bytecodealliance/componentize-js/package.json',
+      '{"name":"@bytecodealliance/componentize-js","version":"9.9.9","type":"module"}',
+    );
+    write('node_modules/@bytecodealliance/componentize-js/src/componentize.js', "throw new Error('broken build');\n");
+    const noShim = await new JavaScriptFrontend({ componentizeDir: pkg }).detect();
+    expect(noShim).toMatchObject({ available: false, version: '9.9.9' });
+    expect(noShim.reason).toBe(
+      '@bytecodealliance/preview2-shim (needed by @bytecodealliance/componentize-js at run time) is not installed',
+    );
+
+    const shim = join(dir, 'node_modules', '@bytecodealliance', 'preview2-shim');
+    mkdirSync(shim, { recursive: true });
+    write(
+      'node_modules/@bytecodealliance/preview2-shim/package.json',
+      '{"name":"@bytecodealliance/preview2-shim","version":"0.0.1","type":"module","exports":{"./*":"./*.js"}}',
+    );
+    write('node_modules/@bytecodealliance/preview2-shim/filesystem.js', 'export const _setPreopens = () => {};\n');
+    const broken = new JavaScriptFrontend({ componentizeDir: pkg });
+    const d = await broken.detect();
+    expect(d).toMatchObject({ available: false, install: expect.stringContaining('componentize-js') });
+    expect(d.reason).toBe('@bytecodealliance/componentize-js does not load: broken build');
+    const src = write('app.js', 'export function analyze(s) { return s; }');
+    const e = await rejectsWith(new TranspilerAgent({ frontends: [broken] }).transpile(src), 'toolchain-missing');
+    expect(e.message).toMatch(
+      /the javascript frontend is not available \(@bytecodealliance\/componentize-js does not load: broken build\)/,
+    );
+  });
+
   it('a frontend whose detect() throws is listed as unavailable with the reason', async () => {
     const broken: Frontend = {
       name: 'broken',

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WassetteClient } from '@portalis/wassette-bridge';
 import { expect } from 'vitest';
-import { CFrontend, JavaScriptFrontend, RustFrontend, SNIPPET_RUST_TARGETS, TranspileError } from '../src/index.js';
+import {
+  defaultFrontends,
+  type Frontend,
+  type FrontendDetection,
+  SnippetCompiler,
+  TranspileError,
+} from '../src/index.js';
 
 export { fixturePath } from '../../../tools/fixtures.ts';
 
@@ -41,11 +47,13 @@ export async function rejectsWith(p: Promise<unknown>, code: TranspileError['cod
 
 /** The optional toolchains of this machine, detected once, with the reason a suite skips. */
 export const toolchains = await (async () => {
+  // The same tools the agent under test will use, PORTALIS_CLANG / PORTALIS_RUSTC included.
+  const byName = Object.fromEntries(defaultFrontends().map((f) => [f.name, f]));
   const [c, rust, rustSnippets, js] = await Promise.all([
-    new CFrontend().detect(),
-    new RustFrontend().detect(),
-    new RustFrontend({ targets: SNIPPET_RUST_TARGETS }).detect(),
-    new JavaScriptFrontend().detect(),
+    (byName.c as Frontend).detect(),
+    (byName.rust as Frontend).detect(),
+    (await new SnippetCompiler().languages()).find((l) => l.lang === 'rust') as FrontendDetection,
+    (byName.javascript as Frontend).detect(),
   ]);
   return { c, rust, rustSnippets, js };
 })();

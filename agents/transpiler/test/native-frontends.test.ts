@@ -155,6 +155,13 @@ describe.skipIf(!toolchains.js.available)(
       SLOW,
     );
 
+    it('a --wit path that does not exist is bad-input', async () => {
+      const { write, dir } = scratch();
+      const src = write('app.js', 'export function analyze(s) { return s; }\n');
+      const e = await rejectsWith(agent.transpile(src, { wit: join(dir, 'missing.wit') }), 'bad-input');
+      expect(e.message).toBe(`WIT path ${join(dir, 'missing.wit')} does not exist`);
+    });
+
     it('a TypeScript syntax error is reported by tsc with its place', async () => {
       const { write } = scratch();
       const src = write('oops.ts', 'export function analyze(input: string): string {\n  return input +;\n}\n');

@@ -7,6 +7,7 @@ import { formatDiagnostics } from '../diagnostics.js';
 import { TranspileError } from '../errors.js';
 import { AssemblyScriptFrontend, type AssemblyScriptFrontendOptions } from '../frontends/assemblyscript.js';
 import { compileFailed } from '../frontends/common.js';
+import { TOOL_ENV } from '../frontends/index.js';
 import { RustFrontend, type RustFrontendOptions } from '../frontends/rust.js';
 import type { Diagnostic, FrontendDetection } from '../types.js';
 import { blankCommentsAndStrings, FORBIDDEN_HINT, findForbidden, type SnippetLang } from './forbidden.js';
@@ -27,7 +28,9 @@ export interface SnippetCompilerOptions {
   cacheDir?: string;
   /** Bytes of wasm the memory tier keeps; default 64 MiB. */
   maxMemoryBytes?: number;
+  /** Where `asc` is (default: `PORTALIS_ASC`, then the installed package). */
   assemblyscript?: AssemblyScriptFrontendOptions;
+  /** Which rustc to use (default: `PORTALIS_RUSTC`, then `/usr/bin/rustc`, then `rustc`). */
   rust?: RustFrontendOptions;
 }
 
@@ -73,9 +76,11 @@ export class SnippetCompiler {
       ...(options.cacheDir ? { dir: options.cacheDir } : {}),
       ...(options.maxMemoryBytes ? { maxMemoryBytes: options.maxMemoryBytes } : {}),
     });
-    this.assemblyscript = new AssemblyScriptFrontend(options.assemblyscript);
+    const asc = options.assemblyscript?.asc ?? process.env[TOOL_ENV.asc];
+    const rustc = options.rust?.rustc ?? process.env[TOOL_ENV.rustc];
+    this.assemblyscript = new AssemblyScriptFrontend({ ...options.assemblyscript, ...(asc ? { asc } : {}) });
     // wasm32-unknown-unknown: a pure function needs no WASI, and its std pulls in no imports.
-    this.rust = new RustFrontend({ targets: SNIPPET_RUST_TARGETS, ...options.rust });
+    this.rust = new RustFrontend({ targets: SNIPPET_RUST_TARGETS, ...options.rust, ...(rustc ? { rustc } : {}) });
   }
 
   private get client(): WassetteClient {
