@@ -25,7 +25,9 @@ test "$status" -eq 134
 
 echo '== pipeline: examples/ through transpile -> validate -> test -> package (signed)'
 portalis pipeline examples --out dist/packages
+# Without --key the pipeline signs with the local development key; pin its public key here.
+devkey="${PORTALIS_DEV_KEY_DIR:-${XDG_CONFIG_HOME:-$HOME/.config}/portalis}/dev.pub"
 for dir in dist/packages/*/; do
-  portalis package verify "$dir"
+  portalis package verify "$dir" --pubkey "$devkey"
 done
 echo "signed packages: $(pwd)/dist/packages"
