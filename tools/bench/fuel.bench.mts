@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { decodeModule, encodeModule, injectFuelMeter } from '@portalis/wasm-binary';
+import { WassetteClient } from '@portalis/wassette-bridge';
 import { buildFixtures } from '../build-fixtures.mts';
 import type { BenchSection } from './run.mts';
 
@@ -40,6 +41,44 @@ export async function run(): Promise<BenchSection> {
     const b = median(() => call(metered));
     rows.push(`| ${label} | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${(((b - a) / a) * 100).toFixed(1)}% |`);
   }
+  // The wasmtime engine's native fuel on the same kernel, through the bridge (one execution per call).
+  const probe = new WassetteClient().engines().find((e) => e.name === 'wasmtime');
+  const wtRows: string[] = [];
+  if (probe?.available) {
+    const client = new WassetteClient({ engine: 'wasmtime' });
+    try {
+      const plainH = await client.load(plainBytes, { name: 'kernel.wasm' });
+      const meteredH = await client.load(plainBytes, { name: 'kernel.wasm', limits: { fuel: 1e15 } });
+      const call = async (h: typeof plainH, name: string, args: number[]) => {
+        const r = await client.execute(h, { kind: 'function', name, args });
+        if (!r.success) throw new Error(`wasmtime ${name}: ${r.error?.message}`);
+        return (r.returnValue as number[])[0];
+      };
+      const timed = async (h: typeof plainH, name: string, args: number[], rounds = 9) => {
+        const times: number[] = [];
+        for (let i = 0; i < rounds; i++) {
+          const t = performance.now();
+          await call(h, name, args);
+          times.push(performance.now() - t);
+        }
+        return times.sort((a, b) => a - b)[Math.floor(rounds / 2)] as number;
+      };
+      for (const [label, name, args] of [
+        ['matmul 32x32 f64, 40 iterations', 'matmul', [40]],
+        ['Adler-32 of 64 KiB, 200 iterations', 'checksum', [65536, 200]],
+      ] as const) {
+        if ((await call(plainH, name, [...args])) !== (await call(meteredH, name, [...args])))
+          throw new Error(`${label}: metered result differs on wasmtime`);
+        await timed(plainH, name, [...args], 3);
+        await timed(meteredH, name, [...args], 3);
+        const a = await timed(plainH, name, [...args]);
+        const b = await timed(meteredH, name, [...args]);
+        wtRows.push(`| ${label} | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${(((b - a) / a) * 100).toFixed(1)}% |`);
+      }
+    } finally {
+      await client.close();
+    }
+  }
   return {
     title: 'Fuel metering overhead on a compute kernel',
     markdown: [
@@ -50,6 +89,12 @@ export async function run(): Promise<BenchSection> {
       '| kernel | plain | metered | overhead |',
       '| --- | --- | --- | --- |',
       ...rows,
+      '',
+      "The wasmtime engine (Wasmtime's own fuel, through the bridge: each call is one execution with a fresh store; both columns keep the epoch deadline check, so the difference is the fuel alone):",
+      '',
+      '| kernel (wasmtime engine) | plain | metered | overhead |',
+      '| --- | --- | --- | --- |',
+      ...(wtRows.length ? wtRows : ['| (the wasmtime addon is not built) | - | - | - |']),
     ].join('\n'),
   };
 }
