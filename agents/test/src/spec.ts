@@ -1,36 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, posix } from 'node:path';
-import type { TrapCode } from '@portalis/wassette-bridge';
+import { TRAP_CODES } from '@portalis/wassette-bridge';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { TestCaseSpec, TestSpec } from './types.js';
 
 /** Every trap and limit code the bridge reports; a spec may expect any of them. */
-export const TRAP_CODES = [
-  'out-of-fuel',
-  'timeout',
-  'memory-limit',
-  'output-limit',
-  'unreachable',
-  'stack-overflow',
-  'memory-out-of-bounds',
-  'table-out-of-bounds',
-  'indirect-call-to-null',
-  'bad-signature',
-  'integer-overflow',
-  'integer-divide-by-zero',
-  'bad-conversion-to-integer',
-  'null-reference',
-  'exception',
-  'cancelled',
-  'protocol-error',
-  'unknown',
-] as const satisfies readonly TrapCode[];
-
-// A compile error here means the bridge gained a trap code that the list above lacks.
-type MissingTrapCodes = Exclude<TrapCode, (typeof TRAP_CODES)[number]>;
-const allTrapCodesListed: MissingTrapCodes extends never ? true : false = true;
-void allTrapCodesListed;
+export { TRAP_CODES };
 
 export interface SpecIssue {
   /** Field path such as `tests[2].expect.stdout`; `(top level)` for the document itself. */

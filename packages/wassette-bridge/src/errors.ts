@@ -8,26 +8,30 @@ export type BridgeErrorKind =
   | 'engine-unavailable'
   | 'invalid-input';
 
+/** Every trap and limit code, named after Wasmtime's traps; the one list both engines map into. */
+export const TRAP_CODES = [
+  'out-of-fuel',
+  'timeout',
+  'memory-limit',
+  'output-limit',
+  'unreachable',
+  'stack-overflow',
+  'memory-out-of-bounds',
+  'table-out-of-bounds',
+  'indirect-call-to-null',
+  'bad-signature',
+  'integer-overflow',
+  'integer-divide-by-zero',
+  'bad-conversion-to-integer',
+  'null-reference',
+  'exception',
+  'cancelled',
+  'protocol-error',
+  'unknown',
+] as const;
+
 /** Trap and limit codes, named after Wasmtime's traps. */
-export type TrapCode =
-  | 'out-of-fuel'
-  | 'timeout'
-  | 'memory-limit'
-  | 'output-limit'
-  | 'unreachable'
-  | 'stack-overflow'
-  | 'memory-out-of-bounds'
-  | 'table-out-of-bounds'
-  | 'indirect-call-to-null'
-  | 'bad-signature'
-  | 'integer-overflow'
-  | 'integer-divide-by-zero'
-  | 'bad-conversion-to-integer'
-  | 'null-reference'
-  | 'exception'
-  | 'cancelled'
-  | 'protocol-error'
-  | 'unknown';
+export type TrapCode = (typeof TRAP_CODES)[number];
 
 /** The codes that mean a resource limit was reached (kind `limit-exceeded`) rather than a fault in the guest. */
 export const LIMIT_CODES: ReadonlySet<TrapCode> = new Set<TrapCode>([

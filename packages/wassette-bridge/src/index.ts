@@ -22,7 +22,7 @@ export type { Engine, OutputSinks, RunOptions, RunPlan } from './engines/engine.
 export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelection } from './engines/select.js';
 export { defaultProbes, selectEngine } from './engines/select.js';
 export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';
-export { BridgeError, isBridgeError, LIMIT_CODES } from './errors.js';
+export { BridgeError, isBridgeError, LIMIT_CODES, TRAP_CODES } from './errors.js';
 export type { FuncSignature } from './execute/signature.js';
 export { parseFuncType } from './execute/signature.js';
 export type {

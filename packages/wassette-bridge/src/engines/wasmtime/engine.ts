@@ -1,4 +1,4 @@
-import { BridgeError, type TrapCode } from '../../errors.js';
+import { BridgeError, TRAP_CODES, type TrapCode } from '../../errors.js';
 import { parseJsonReply } from '../../execute/json-reply.js';
 import type { ExecutionResult } from '../../execute/types.js';
 import type { CompileOptions, CompileOutput, Engine, RunOptions, RunPlan } from '../engine.js';
@@ -11,26 +11,7 @@ const EMPTY = new Uint8Array(0);
 const NUMBER_TYPES = new Set(['i32', 'i64', 'f32', 'f64']);
 
 /** The codes the addon may report, as the bridge spells them. */
-const TRAP_CODES = new Set<string>([
-  'out-of-fuel',
-  'timeout',
-  'memory-limit',
-  'output-limit',
-  'unreachable',
-  'stack-overflow',
-  'memory-out-of-bounds',
-  'table-out-of-bounds',
-  'indirect-call-to-null',
-  'bad-signature',
-  'integer-overflow',
-  'integer-divide-by-zero',
-  'bad-conversion-to-integer',
-  'null-reference',
-  'exception',
-  'cancelled',
-  'protocol-error',
-  'unknown',
-]);
+const KNOWN_CODES = new Set<string>(TRAP_CODES);
 
 let probed: EngineInfo | undefined;
 
@@ -188,7 +169,7 @@ export class WasmtimeEngine implements Engine<NativeModule> {
     let error: BridgeError | undefined;
     let returnValue: unknown;
     if (outcome.trap !== undefined) {
-      const code = (TRAP_CODES.has(outcome.trap) ? outcome.trap : 'unknown') as TrapCode;
+      const code = (KNOWN_CODES.has(outcome.trap) ? outcome.trap : 'unknown') as TrapCode;
       error = trapError(code, plan.name, {
         fuel: plan.limits.fuel,
         timeoutMs: plan.limits.maxExecutionTimeMs,
