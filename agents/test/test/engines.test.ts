@@ -19,30 +19,33 @@ const statuses = async (client: WassetteClient, artifact: string, spec: string) 
     r.trap,
   ]);
 
-describe('the same outcomes on both engines', () => {
-  // The addon is built by `npm run build:native`; CI builds it, a fresh checkout may not have it.
-  const run = wasmtime.engine.name === 'wasmtime' ? it : it.skip;
-
-  run.each([
-    ['guest-echo.wasm', 'echo.yaml'],
-    ['guest-echo.wasm', 'echo-mismatch.yaml'],
-    ['guest-exit.wasm', 'exit.yaml'],
-    ['guest-fs.wasm', 'fs.yaml'],
-    ['guest-json.wasm', 'json.json'],
-    ['tested-calc.wasm', 'calc.yaml'],
-    ['guest-loop.wasm', 'limits.yaml'],
-  ])('%s with %s', async (artifact, spec) => {
-    expect(await statuses(wasmtime, artifact, spec)).toEqual(await statuses(js, artifact, spec));
-  });
-
-  run('a command component runs command tests on wasmtime', async () => {
-    const summary = await new TestAgent({ client: wasmtime }).run(fixturePath('guest-echo.command.component.wasm'), {
-      tests: [{ name: 'echo', args: ['hi'], stdin: 'in\n', expect: { stdout: { contains: 'hi\nin\n' } } }],
+// The addon is built by `npm run build:native`; CI builds it and sets PORTALIS_REQUIRE_NATIVE=1,
+// which makes the bridge's probe test fail if it is missing, so these never skip silently there.
+const absent = wasmtime.engine.name === 'wasmtime' ? undefined : wasmtime.engineFallback;
+describe.skipIf(absent !== undefined)(
+  absent ? `the same outcomes on both engines (skipped: ${absent})` : 'the same outcomes on both engines',
+  () => {
+    it.each([
+      ['guest-echo.wasm', 'echo.yaml'],
+      ['guest-echo.wasm', 'echo-mismatch.yaml'],
+      ['guest-exit.wasm', 'exit.yaml'],
+      ['guest-fs.wasm', 'fs.yaml'],
+      ['guest-json.wasm', 'json.json'],
+      ['tested-calc.wasm', 'calc.yaml'],
+      ['guest-loop.wasm', 'limits.yaml'],
+    ])('%s with %s', async (artifact, spec) => {
+      expect(await statuses(wasmtime, artifact, spec)).toEqual(await statuses(js, artifact, spec));
     });
-    expect(result(summary, 'echo').status).toBe('passed');
-    expect(summary.total).toBe(1);
-  });
-});
+
+    it('a command component runs command tests on wasmtime', async () => {
+      const summary = await new TestAgent({ client: wasmtime }).run(fixturePath('guest-echo.command.component.wasm'), {
+        tests: [{ name: 'echo', args: ['hi'], stdin: 'in\n', expect: { stdout: { contains: 'hi\nin\n' } } }],
+      });
+      expect(result(summary, 'echo').status).toBe('passed');
+      expect(summary.total).toBe(1);
+    });
+  },
+);
 
 describe('determinism', () => {
   const entropy = async (deterministic: boolean) => {
