@@ -75,9 +75,18 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The part of entry names that changes with the engine configuration.
-pub(crate) fn config_tag(engine: &Engine, config: &EngineConfig) -> String {
+pub(crate) fn config_tag(
+    engine: &Engine,
+    component_engine: &Engine,
+    config: &EngineConfig,
+) -> String {
     let mut h = DigestHasher(Sha256::new());
     engine.precompile_compatibility_hash().hash(&mut h);
+    component_engine
+        .precompile_compatibility_hash()
+        .hash(&mut h);
+    // Module entries hold instrumented code: a change to the pass must not reuse old entries.
+    h.write(crate::interrupt::PASS_VERSION.as_bytes());
     h.write(&(config.max_wasm_stack as u64).to_le_bytes());
     h.write(&[u8::from(config.fuel)]);
     hex(&h.0.finalize()[..8])
@@ -153,7 +162,7 @@ impl CoreEngine {
         let kind = compiled::kind_of(&binary);
         let path = cache_dir.join(entry_name(bytes, &self.cache_tag));
         let source = match fs::read(&path) {
-            Ok(entry) => match load(&self.engine, &entry, kind) {
+            Ok(entry) => match load(self.engine_for(kind), &entry, kind) {
                 Some(c) => return Ok((c, CacheSource::Disk)),
                 None => CacheSource::Rebuilt,
             },
@@ -162,7 +171,7 @@ impl CoreEngine {
             Err(_) if path.is_file() => CacheSource::Rebuilt,
             Err(_) => CacheSource::Compiled,
         };
-        let compiled = compiled::compile(&self.engine, &binary, kind)?;
+        let compiled = self.compile_binary(&binary, kind)?;
         // An unwritable cache only costs the next run a compile.
         let _ = store(&path, &compiled);
         Ok((compiled, source))

@@ -28,6 +28,13 @@ impl Compiled {
         }
     }
 
+    pub(crate) fn kind_of(&self) -> Kind {
+        match self {
+            Compiled::Module(_) => Kind::Module,
+            Compiled::Component(_) => Kind::Component,
+        }
+    }
+
     pub(crate) fn engine(&self) -> &Engine {
         match self {
             Compiled::Module(m) => m.engine(),

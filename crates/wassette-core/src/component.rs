@@ -14,7 +14,7 @@ use crate::call::Completed;
 use crate::limits::MemoryLimiter;
 use crate::output::{Chunk, OutputSink};
 use crate::session::{self, Limited};
-use crate::{wasi, CoreError, Limits, Outcome, RunRequest};
+use crate::{deadline, wasi, CoreError, Limits, Outcome, RunRequest};
 
 /// The interface packages `p2::add_to_linker_sync` provides.
 const PROVIDED_PACKAGES: [&str; 6] = [
@@ -107,7 +107,9 @@ impl ComponentRun<'_> {
             table: ResourceTable::new(),
             limiter: MemoryLimiter::new(limits.max_memory_bytes),
         };
-        let mut store = session::new_store(self.engine, host, limits, cancel, self.metered)?;
+        let mut store = session::new_store(self.engine, host, limits, self.metered)?;
+        session::limit(&mut store);
+        deadline::arm(&mut store, limits.timeout, cancel.clone());
         let started = Instant::now();
         let result = pre.instantiate(&mut store).and_then(|command| {
             store.data_mut().limiter.instantiated();

@@ -1,19 +1,16 @@
-//! Wall-clock deadlines and cancellation, both through epoch interruption.
+//! Why a run was stopped early ([`Stopped`]), and deadlines and cancellation for components
+//! through epoch interruption (core modules use the checks of `interrupt` instead).
 //!
-//! A ticker thread per engine advances the epoch every [`TICK`]. Each store's deadline is one
-//! tick away, so Wasmtime calls the store's callback about once a millisecond while wasm runs;
-//! the callback ends the run with a [`Stopped`] error when the cancel flag is set or the
-//! deadline has passed, and otherwise lets it continue for another tick.
+//! The watchdog thread advances the component engine's epoch every tick. Each store's deadline
+//! is one tick away, so Wasmtime calls the store's callback about once a millisecond while
+//! wasm runs; the callback ends the run with a [`Stopped`] error when the cancel flag is set or
+//! the deadline has passed, and otherwise lets it continue for another tick.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Engine, Store, UpdateDeadline};
-
-/// How often the epoch advances: the resolution of deadlines and cancellation.
-pub(crate) const TICK: Duration = Duration::from_millis(1);
+use wasmtime::{Store, UpdateDeadline};
 
 /// Why the epoch callback stopped a run; carried inside the trap and found by downcasting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,40 +43,4 @@ pub(crate) fn arm<T: 'static>(store: &mut Store<T>, timeout: Duration, cancel: A
         }
         Ok(UpdateDeadline::Continue(1))
     });
-}
-
-/// The thread that advances the epoch of one engine; stopped and joined on drop.
-pub(crate) struct Ticker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Ticker {
-    pub(crate) fn start(engine: &Engine) -> std::io::Result<Ticker> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let (engine, stop) = (engine.clone(), stop.clone());
-            std::thread::Builder::new()
-                .name("wassette-epoch".into())
-                .spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        std::thread::sleep(TICK);
-                        engine.increment_epoch();
-                    }
-                })?
-        };
-        Ok(Ticker {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Ticker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }

@@ -1,6 +1,7 @@
-//! [`CoreEngine`]: one Wasmtime engine per [`EngineConfig`], its two linkers (preview1 for
-//! modules, preview2 for components), the epoch ticker, and the entry points `compile` and
-//! `run`.
+//! [`CoreEngine`]: the Wasmtime engines of one [`EngineConfig`] (one for core modules, whose
+//! deadlines are instrumented checks, one for components, whose deadlines are epochs), their
+//! linkers (preview1 for modules, preview2 for components), the watchdog, and the entry points
+//! `compile` and `run`.
 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
@@ -8,9 +9,9 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, Linker};
 
-use crate::compiled::{self, Compiled};
+use crate::compiled::{self, Compiled, Kind};
 use crate::component::{self, ComponentHost, ComponentRun};
-use crate::deadline::Ticker;
+use crate::interrupt::{self, Watchdog};
 use crate::module::{self, ModuleHost, ModuleRun};
 use crate::output::Chunk;
 use crate::{cache, Call, CoreError, Limits, Outcome, RunControl, RunRequest, TrapCode};
@@ -37,38 +38,48 @@ impl Default for EngineConfig {
     }
 }
 
-/// One Wasmtime engine with its WASI linkers and epoch ticker. Share it: compiling is per
-/// engine, and each run gets its own store.
+/// The Wasmtime engines of one configuration with their WASI linkers and the watchdog. Share
+/// it: compiling is per engine, and each run gets its own store.
 pub struct CoreEngine {
+    /// Core modules: no epoch interruption; `interrupt` instruments them instead, which keeps
+    /// hot loops several times faster (see that module).
     pub(crate) engine: Engine,
+    /// Components: epoch interruption, since their inner modules are not instrumented.
+    pub(crate) component_engine: Engine,
     config: EngineConfig,
     module_linker: Linker<ModuleHost>,
     component_linker: wasmtime::component::Linker<ComponentHost>,
     pub(crate) cache_tag: String,
-    _ticker: Ticker,
+    watchdog: Watchdog,
 }
 
 impl CoreEngine {
     pub fn new(config: &EngineConfig) -> Result<CoreEngine, CoreError> {
-        let mut c = Config::new();
-        c.consume_fuel(config.fuel)
-            .epoch_interruption(true)
-            .max_wasm_stack(config.max_wasm_stack);
-        let engine = Engine::new(&c)
-            .map_err(|e| CoreError::Compile(format!("cannot create the engine: {e:#}")))?;
+        let new_engine = |epochs: bool| {
+            let mut c = Config::new();
+            // Threads (on by default, said here because the interrupt checks are atomic loads).
+            c.consume_fuel(config.fuel)
+                .epoch_interruption(epochs)
+                .wasm_threads(true)
+                .max_wasm_stack(config.max_wasm_stack);
+            Engine::new(&c)
+                .map_err(|e| CoreError::Compile(format!("cannot create the engine: {e:#}")))
+        };
+        let (engine, component_engine) = (new_engine(false)?, new_engine(true)?);
         let module_linker = module::linker(&engine)
             .map_err(|e| CoreError::Link(format!("cannot link WASI preview1: {e:#}")))?;
-        let component_linker = component::linker(&engine)
+        let component_linker = component::linker(&component_engine)
             .map_err(|e| CoreError::Link(format!("cannot link WASI preview2: {e:#}")))?;
-        let ticker = Ticker::start(&engine)
-            .map_err(|e| CoreError::Compile(format!("cannot start the epoch ticker: {e}")))?;
+        let watchdog = Watchdog::start(&component_engine)
+            .map_err(|e| CoreError::Compile(format!("cannot start the watchdog thread: {e}")))?;
         Ok(CoreEngine {
-            cache_tag: cache::config_tag(&engine, config),
+            cache_tag: cache::config_tag(&engine, &component_engine, config),
             engine,
+            component_engine,
             config: config.clone(),
             module_linker,
             component_linker,
-            _ticker: ticker,
+            watchdog,
         })
     }
 
@@ -84,7 +95,29 @@ impl CoreEngine {
     /// Compiles a core module or a component (binary, or WAT text), detected from the header.
     pub fn compile(&self, bytes: &[u8]) -> Result<Compiled, CoreError> {
         let binary = compiled::binary(bytes)?;
-        compiled::compile(&self.engine, &binary, compiled::kind_of(&binary))
+        self.compile_binary(&binary, compiled::kind_of(&binary))
+    }
+
+    /// The engine that compiles and runs code of `kind`.
+    pub(crate) fn engine_for(&self, kind: Kind) -> &Engine {
+        match kind {
+            Kind::Module => &self.engine,
+            Kind::Component => &self.component_engine,
+        }
+    }
+
+    /// Compiles a binary of `kind`; core modules get the interrupt checks first.
+    pub(crate) fn compile_binary(&self, binary: &[u8], kind: Kind) -> Result<Compiled, CoreError> {
+        if kind == Kind::Component {
+            return compiled::compile(&self.component_engine, binary, kind);
+        }
+        let instrumented = interrupt::instrument(binary)
+            .and_then(|checked| compiled::compile(&self.engine, &checked, kind));
+        // Errors speak of the module as given, not of its instrumented copy.
+        instrumented.map_err(|e| match wasmtime::Module::validate(&self.engine, binary) {
+            Err(original) => CoreError::Compile(format!("{original:#}")),
+            Ok(()) => e,
+        })
     }
 
     /// Runs `request` on a fresh store. Failures of the guest (traps, limits, exits) come back
@@ -129,7 +162,7 @@ impl CoreEngine {
         request: &RunRequest,
         limits: &Limits,
     ) -> Result<(), CoreError> {
-        if !Engine::same(compiled.engine(), &self.engine) {
+        if !Engine::same(compiled.engine(), self.engine_for(compiled.kind_of())) {
             return Err(CoreError::Invalid(
                 "this module was compiled by another engine; compile it with the engine that runs it".into(),
             ));
@@ -163,11 +196,12 @@ impl CoreEngine {
             Compiled::Module(m) => ModuleRun {
                 engine: &self.engine,
                 linker: &self.module_linker,
+                watchdog: &self.watchdog,
                 metered: self.config.fuel,
             }
             .run(m, request, limits, &control.cancel, forward),
             Compiled::Component(c) => ComponentRun {
-                engine: &self.engine,
+                engine: &self.component_engine,
                 linker: &self.component_linker,
                 metered: self.config.fuel,
             }

@@ -1,8 +1,9 @@
 //! wassette-core: the Wasmtime engine behind Portalis's `wasmtime` engine, with no Node types.
 //!
-//! - [`CoreEngine`]: one shared Wasmtime engine per [`EngineConfig`] (fuel metering on or off,
-//!   stack size), with epoch interruption driven by a 1 ms ticker for deadlines and
-//!   cancellation.
+//! - [`CoreEngine`]: the shared Wasmtime engines of one [`EngineConfig`] (fuel metering on or
+//!   off, stack size). Deadlines and cancellation: core modules are compiled with interrupt
+//!   checks a watchdog thread trips (`interrupt`), components use epoch interruption; both
+//!   have a 1 ms resolution.
 //! - [`Compiled`]: a core module or a component, from [`CoreEngine::compile`] or through the
 //!   verified `.cwasm` cache of [`CoreEngine::compile_cached`].
 //! - [`CoreEngine::run`]: one [`RunRequest`] (a command, an exported function, or a JSON call)
@@ -19,6 +20,7 @@ mod component;
 mod deadline;
 mod engine;
 mod error;
+mod interrupt;
 mod limits;
 mod module;
 mod network;

@@ -1,13 +1,15 @@
 //! Core modules: WASI preview1 (`wasmtime_wasi::p1`) on a fresh store per run, then the
-//! planned call (command, function or JSON).
+//! planned call (command, function or JSON). The module's first import is its interrupt page
+//! (see `interrupt`), given per run; the rest come from the shared linker.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wasmtime::{Linker, Module, Store};
+use wasmtime::{Extern, Instance, Linker, Module, Store, Trap};
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 
+use crate::interrupt::{self, Watchdog, IMPORT_MODULE, IMPORT_NAME};
 use crate::limits::MemoryLimiter;
 use crate::output::{Chunk, OutputSink};
 use crate::session::{self, Limited};
@@ -32,23 +34,40 @@ pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<Modul
     Ok(linker)
 }
 
-/// The imports of `module` the linker does not provide, as `module::name`.
-fn missing_imports(
+/// The imports of `module`: the interrupt page first, then the linker's definitions; a link
+/// error names the imports nothing provides.
+fn imports(
     linker: &Linker<ModuleHost>,
     store: &mut Store<ModuleHost>,
     module: &Module,
-) -> Vec<String> {
-    module
-        .imports()
-        .filter(|i| linker.get_by_import(&mut *store, i).is_none())
-        .map(|i| format!("{}::{}", i.module(), i.name()))
-        .collect()
+    page: Extern,
+) -> Result<Vec<Extern>, CoreError> {
+    let mut found = Vec::with_capacity(module.imports().len());
+    let mut missing = Vec::new();
+    for (i, import) in module.imports().enumerate() {
+        if i == 0 && (import.module(), import.name()) == (IMPORT_MODULE, IMPORT_NAME) {
+            found.push(page.clone());
+        } else if let Some(definition) = linker.get_by_import(&mut *store, &import) {
+            found.push(definition);
+        } else {
+            missing.push(format!("{}::{}", import.module(), import.name()));
+        }
+    }
+    if missing.is_empty() {
+        Ok(found)
+    } else {
+        Err(CoreError::Link(format!(
+            "unknown imports; imports this engine cannot provide: {}",
+            missing.join(", ")
+        )))
+    }
 }
 
 /// Everything a module run needs from the engine.
 pub(crate) struct ModuleRun<'a> {
     pub(crate) engine: &'a wasmtime::Engine,
     pub(crate) linker: &'a Linker<ModuleHost>,
+    pub(crate) watchdog: &'a Watchdog,
     pub(crate) metered: bool,
 }
 
@@ -68,27 +87,28 @@ impl ModuleRun<'_> {
             wasi,
             limiter: MemoryLimiter::new(limits.max_memory_bytes),
         };
-        let mut store = session::new_store(self.engine, host, limits, cancel, self.metered)?;
-        let pre = match self.linker.instantiate_pre(module) {
-            Ok(pre) => pre,
-            Err(e) => {
-                let missing = missing_imports(self.linker, &mut store, module);
-                let listed = if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; imports this engine cannot provide: {}",
-                        missing.join(", ")
-                    )
-                };
-                return Err(CoreError::Link(format!("{e:#}{listed}")));
-            }
-        };
+        let mut store = session::new_store(self.engine, host, limits, self.metered)?;
+        let page = interrupt::new_page(&mut store)?;
+        session::limit(&mut store);
+        // Declared after the store, so dropped before it (the watchdog holds a pointer into it).
+        let watch = self.watchdog.watch(&store, page, limits.timeout, cancel);
+        let imports = imports(self.linker, &mut store, module, page.into())?;
         let started = Instant::now();
-        let result = pre.instantiate(&mut store).and_then(|instance| {
-            store.data_mut().limiter.instantiated();
-            call::perform(&mut store, &instance, &plan)
-        });
+        let result = Instance::new(&mut store, module, &imports)
+            .and_then(|instance| {
+                store.data_mut().limiter.instantiated();
+                call::perform(&mut store, &instance, &plan)
+            })
+            .map_err(|e| match watch.stopped() {
+                // A tripped interrupt check is the `unreachable` right after it.
+                Some(stopped)
+                    if e.downcast_ref::<Trap>() == Some(&Trap::UnreachableCodeReached) =>
+                {
+                    wasmtime::Error::new(stopped)
+                }
+                _ => e,
+            });
+        drop(watch);
         Ok(session::finish(store, &sink, limits, started, result))
     }
 }

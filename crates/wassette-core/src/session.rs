@@ -1,15 +1,12 @@
 //! What every run does around the guest, for modules and components alike: a fresh `Store`
-//! with the memory limiter, the fuel budget and the epoch callback, and afterwards the
+//! with the memory limiter and the fuel budget, and afterwards the
 //! `Outcome` from the store, the output sink and how the call ended.
 
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::Instant;
 
 use wasmtime::{Engine, Store};
 
 use crate::call::Completed;
-use crate::deadline;
 use crate::limits::MemoryLimiter;
 use crate::output::OutputSink;
 use crate::trap::{classify, Ending};
@@ -20,24 +17,27 @@ pub(crate) trait Limited: Send + 'static {
     fn limiter(&mut self) -> &mut MemoryLimiter;
 }
 
-/// A store for one run under `limits`. `metered`: the engine consumes fuel, so the store needs
-/// a budget even when the run is unmetered.
+/// A store for one run under `limits`, without its limiter yet (see [`limit`]). `metered`: the engine consumes fuel, so the store needs
+/// a budget even when the run is unmetered. Deadlines are the caller's (epochs for components,
+/// the watchdog for modules).
 pub(crate) fn new_store<T: Limited>(
     engine: &Engine,
     data: T,
     limits: &Limits,
-    cancel: &Arc<AtomicBool>,
     metered: bool,
 ) -> Result<Store<T>, CoreError> {
     let mut store = Store::new(engine, data);
-    store.limiter(|data| data.limiter());
     if metered {
         store
             .set_fuel(limits.fuel.unwrap_or(u64::MAX))
             .map_err(|e| CoreError::Invalid(format!("cannot set the fuel budget: {e:#}")))?;
     }
-    deadline::arm(&mut store, limits.timeout, cancel.clone());
     Ok(store)
+}
+
+/// Attaches the store's memory limiter: memories created from now on count against the cap.
+pub(crate) fn limit<T: Limited>(store: &mut Store<T>) {
+    store.limiter(|data| data.limiter());
 }
 
 /// The outcome of a run that started at `started` and ended with `result`.

@@ -1,0 +1,378 @@
+//! Wall-clock deadlines and cancellation for core modules, through an interrupt flag the guest
+//! checks itself.
+//!
+//! Why not epochs: Wasmtime's epoch check (and its fuel check) at a loop header ends in a call
+//! into the runtime on its slow path. That call clobbers every vector register, and Cranelift
+//! then spills values the loop keeps in them on the hot path: on a floating-point matrix product
+//! the loop ran 3.8x slower with epochs (or fuel) than without (Wasmtime issue 7244). A check
+//! whose slow path is a trap has no call, so nothing is spilled: the same kernel with this check
+//! runs within a few percent of no check at all.
+//!
+//! How: at compile time the module gets one more import, a one-page memory (`wassette:runtime`
+//! / `interrupt`, memory index 0, every other memory index moved up by one, so no instruction of
+//! the guest can name it), and every function entry and loop header gets
+//! `if (i32.atomic.load interrupt[0]) unreachable` (atomic, so the compiler never reuses an
+//! earlier read: a loop without stores still sees the flag change). Each run creates its page
+//! in its store, before the memory limiter is attached (the page is not the guest's memory),
+//! and registers the page's first word with the engine's [`Watchdog`] thread, which writes 1
+//! there when the run's deadline passes or its cancel flag is set. The guest then traps at its
+//! next check, and the run maps that trap to `timeout` or `cancelled` from what the watchdog
+//! recorded ([`Watch::stopped`]).
+//!
+//! The page is an ordinary (not shared) memory: Wasmtime's shared memories are a tier-2 feature
+//! without security support, so they stay disabled for guests and for us. The watchdog writes the
+//! word from another thread through a raw pointer, atomically; nothing else in the host touches
+//! that memory, and the watch is dropped before the store that owns the page.
+//!
+//! Like epochs, the check cannot stop a guest blocked inside a host call; host calls here do not
+//! block (stdin is a buffer, clocks do not sleep past the deadline check of the next loop).
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use wasm_encoder::reencode::{self, Reencode};
+use wasm_encoder::{BlockType, Function, ImportSection, Instruction, MemArg, SectionId};
+use wasmtime::{Engine, Memory, MemoryType, Store};
+
+use crate::deadline::Stopped;
+use crate::CoreError;
+
+/// The import every instrumented module has first.
+pub(crate) const IMPORT_MODULE: &str = "wassette:runtime";
+pub(crate) const IMPORT_NAME: &str = "interrupt";
+
+/// Names the pass in `.cwasm` cache keys; change it whenever the instrumentation changes.
+pub(crate) const PASS_VERSION: &str = "interrupt-v2";
+
+/// How often the watchdog looks at the runs: the resolution of deadlines and cancellation.
+pub(crate) const TICK: Duration = Duration::from_millis(1);
+
+/// Adds the interrupt import and checks to a core module binary.
+pub(crate) fn instrument(binary: &[u8]) -> Result<Vec<u8>, CoreError> {
+    let mut module = wasm_encoder::Module::new();
+    let mut pass = Interruptible { imported: false };
+    pass.parse_core_module(&mut module, wasmparser::Parser::new(0), binary)
+        .map_err(|e| CoreError::Compile(format!("{e}")))?;
+    Ok(module.finish())
+}
+
+struct Interruptible {
+    imported: bool,
+}
+
+impl Interruptible {
+    fn add_import(&mut self, imports: &mut ImportSection) {
+        let page = wasm_encoder::MemoryType {
+            minimum: 1,
+            maximum: Some(1),
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        };
+        imports.import(IMPORT_MODULE, IMPORT_NAME, page);
+        self.imported = true;
+    }
+}
+
+/// `if (i32.atomic.load interrupt[0]) unreachable`: a trap, not a call, on the slow path.
+fn check(f: &mut Function) {
+    f.instruction(&Instruction::I32Const(0));
+    f.instruction(&Instruction::I32AtomicLoad(MemArg {
+        offset: 0,
+        align: 2,
+        memory_index: 0,
+    }));
+    f.instruction(&Instruction::If(BlockType::Empty));
+    f.instruction(&Instruction::Unreachable);
+    f.instruction(&Instruction::End);
+}
+
+type Failure = reencode::Error<std::convert::Infallible>;
+
+impl Reencode for Interruptible {
+    type Error = std::convert::Infallible;
+
+    fn memory_index(&mut self, memory: u32) -> Result<u32, Failure> {
+        Ok(memory + 1)
+    }
+
+    fn parse_import_section(
+        &mut self,
+        imports: &mut ImportSection,
+        section: wasmparser::ImportSectionReader<'_>,
+    ) -> Result<(), Failure> {
+        self.add_import(imports);
+        reencode::utils::parse_import_section(self, imports, section)
+    }
+
+    /// A module without imports gets an import section of its own, where one belongs.
+    fn intersperse_section_hook(
+        &mut self,
+        module: &mut wasm_encoder::Module,
+        _after: Option<SectionId>,
+        before: Option<SectionId>,
+    ) -> Result<(), Failure> {
+        if !self.imported && !matches!(before, Some(SectionId::Type | SectionId::Import)) {
+            let mut imports = ImportSection::new();
+            self.add_import(&mut imports);
+            module.section(&imports);
+        }
+        Ok(())
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut wasm_encoder::CodeSection,
+        func: wasmparser::FunctionBody<'_>,
+    ) -> Result<(), Failure> {
+        let mut f = self.new_function_with_parsed_locals(&func)?;
+        check(&mut f);
+        let mut reader = func.get_operators_reader()?;
+        while !reader.eof() {
+            let instruction = self.parse_instruction(&mut reader)?;
+            f.instruction(&instruction);
+            if matches!(instruction, Instruction::Loop(_)) {
+                check(&mut f);
+            }
+        }
+        code.function(&f);
+        Ok(())
+    }
+}
+
+/// Creates a run's interrupt page in `store`. Call it before the store's limiter is attached.
+pub(crate) fn new_page<T>(store: &mut Store<T>) -> Result<Memory, CoreError> {
+    Memory::new(store, MemoryType::new(1, Some(1)))
+        .map_err(|e| CoreError::Invalid(format!("cannot create the interrupt page: {e:#}")))
+}
+
+/// The first word of an interrupt page, the one the checks read.
+#[derive(Clone, Copy)]
+struct Flag(*const AtomicU32);
+
+// SAFETY: the word is only ever accessed atomically (the watchdog's store, the guest's atomic
+// loads), and the `WatchGuard` that hands it to the watchdog thread is dropped before the store
+// that owns the memory.
+unsafe impl Send for Flag {}
+unsafe impl Sync for Flag {}
+
+impl Flag {
+    fn raise(self) {
+        // SAFETY: see the `Send` impl: the memory is alive while the run is watched, page-aligned.
+        unsafe { &*self.0 }.store(1, Ordering::SeqCst);
+    }
+}
+
+/// One run under watch: its interrupt flag, deadline and cancel flag.
+pub(crate) struct Watch {
+    flag: Flag,
+    deadline: Option<Instant>,
+    timeout: Duration,
+    cancel: Arc<AtomicBool>,
+    /// 0 while running; then 1 (timeout) or 2 (cancelled), set once by the watchdog.
+    stopped: AtomicU8,
+}
+
+impl Watch {
+    /// Why the watchdog interrupted this run, if it did.
+    pub(crate) fn stopped(&self) -> Option<Stopped> {
+        match self.stopped.load(Ordering::Acquire) {
+            1 => Some(Stopped::Timeout(self.timeout)),
+            2 => Some(Stopped::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// Interrupts the run once, for `reason` (1 or 2).
+    fn interrupt(&self, reason: u8) {
+        if self
+            .stopped
+            .compare_exchange(0, reason, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
+            self.flag.raise();
+        }
+    }
+}
+
+struct Shared {
+    runs: Mutex<Vec<Arc<Watch>>>,
+    stop: AtomicBool,
+}
+
+/// The thread that interrupts runs past their deadline or cancelled; one per engine, stopped
+/// and joined on drop. It also advances `epoch_engine`'s epoch every tick, for the engine that
+/// runs components (their inner modules are not instrumented).
+pub(crate) struct Watchdog {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watchdog {
+    pub(crate) fn start(epoch_engine: &Engine) -> std::io::Result<Watchdog> {
+        let shared = Arc::new(Shared {
+            runs: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+        });
+        let thread = {
+            let (shared, epoch_engine) = (shared.clone(), epoch_engine.clone());
+            std::thread::Builder::new()
+                .name("wassette-watchdog".into())
+                .spawn(move || {
+                    while !shared.stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(TICK);
+                        epoch_engine.increment_epoch();
+                        let now = Instant::now();
+                        for run in lock(&shared.runs).iter() {
+                            if run.cancel.load(Ordering::Relaxed) {
+                                run.interrupt(2);
+                            } else if run.deadline.is_some_and(|d| now >= d) {
+                                run.interrupt(1);
+                            }
+                        }
+                    }
+                })?
+        };
+        Ok(Watchdog {
+            shared,
+            thread: Some(thread),
+        })
+    }
+
+    /// Starts watching the run whose interrupt page is `page` (in `store`); it stays watched
+    /// until the guard is dropped, which must happen before the store is.
+    pub(crate) fn watch<T>(
+        &self,
+        store: &Store<T>,
+        page: Memory,
+        timeout: Duration,
+        cancel: &Arc<AtomicBool>,
+    ) -> WatchGuard<'_> {
+        let watch = Arc::new(Watch {
+            flag: Flag(page.data_ptr(store) as *const AtomicU32),
+            deadline: Instant::now().checked_add(timeout),
+            timeout,
+            cancel: cancel.clone(),
+            stopped: AtomicU8::new(0),
+        });
+        lock(&self.shared.runs).push(watch.clone());
+        WatchGuard {
+            shared: &self.shared,
+            watch,
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A watched run; dropping it stops the watch.
+pub(crate) struct WatchGuard<'a> {
+    shared: &'a Shared,
+    watch: Arc<Watch>,
+}
+
+impl std::ops::Deref for WatchGuard<'_> {
+    type Target = Watch;
+    fn deref(&self) -> &Watch {
+        &self.watch
+    }
+}
+
+impl Drop for WatchGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.shared.runs).retain(|w| !Arc::ptr_eq(w, &self.watch));
+    }
+}
+
+/// A poisoned lock only means another run panicked while holding it; the lists stay usable.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instrumented(wat: &str) -> Vec<u8> {
+        instrument(&wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_interrupt_page_is_memory_zero_and_the_guest_memories_move_up() {
+        let bytes = instrumented(
+            r#"(module
+                 (import "env" "f" (func))
+                 (memory (export "memory") 1)
+                 (data (i32.const 0) "hi")
+                 (func (export "g") (result i32) (loop) (i32.load8_u (i32.const 1))))"#,
+        );
+        wasmparser::Validator::new().validate_all(&bytes).unwrap();
+        let mut imports = Vec::new();
+        let mut memory_export = None;
+        let mut loads = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+            match payload.unwrap() {
+                wasmparser::Payload::ImportSection(s) => {
+                    for i in s.into_imports() {
+                        let i = i.unwrap();
+                        imports.push((i.module.to_string(), i.name.to_string(), i.ty));
+                    }
+                }
+                wasmparser::Payload::ExportSection(s) => {
+                    for e in s {
+                        let e = e.unwrap();
+                        if e.name == "memory" {
+                            memory_export = Some(e.index);
+                        }
+                    }
+                }
+                wasmparser::Payload::CodeSectionEntry(body) => {
+                    for op in body.get_operators_reader().unwrap() {
+                        match op.unwrap() {
+                            wasmparser::Operator::I32AtomicLoad { memarg } => {
+                                loads.push(("check", memarg.memory))
+                            }
+                            wasmparser::Operator::I32Load8U { memarg } => {
+                                loads.push(("guest", memarg.memory))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (module, name, ty) = &imports[0];
+        assert_eq!(
+            (module.as_str(), name.as_str()),
+            (IMPORT_MODULE, IMPORT_NAME)
+        );
+        assert!(
+            matches!(ty, wasmparser::TypeRef::Memory(m) if !m.shared && m.initial == 1 && m.maximum == Some(1))
+        );
+        assert_eq!(imports[1].1, "f");
+        assert_eq!(memory_export, Some(1));
+        // One check at entry, one after the loop header, then the guest's own load, on memory 1.
+        assert_eq!(loads, vec![("check", 0), ("check", 0), ("guest", 1)]);
+    }
+
+    #[test]
+    fn a_module_without_imports_gets_an_import_section_after_its_types() {
+        let bytes = instrumented(r#"(module (func (export "f") (param i32)))"#);
+        wasmparser::Validator::new().validate_all(&bytes).unwrap();
+        let ids: Vec<u8> = wasmparser::Parser::new(0)
+            .parse_all(&bytes)
+            .filter_map(|p| p.unwrap().as_section().map(|(id, _)| id))
+            .collect();
+        assert_eq!(&ids[..3], &[1, 2, 3]);
+    }
+}
