@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use wassette_core::{CoreError, Limits, RunControl, Stream, TrapCode};
+use wassette_core::{CoreError, Limits, RunControl, Stream, TrapCode, Val};
 
 /// Writes "0123456789" to stdout, "abcdefghij" to stderr, then "0123456789" to stdout again.
 const CHATTY: &str = r#"
@@ -124,6 +124,52 @@ fn an_endless_loop_times_out_and_the_engine_stays_usable() {
         run_with(&e, CHATTY, &command(), &limits()).exit_code,
         Some(0)
     );
+}
+
+/// No loop at all: an exponential call tree (2^60 calls) is stopped by the checks at function
+/// entry.
+const CALL_TREE: &str = r#"(module (memory (export "memory") 1)
+  (func $tree (param $n i32)
+    (if (local.get $n) (then
+      (call $tree (i32.sub (local.get $n) (i32.const 1)))
+      (call $tree (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "_start") (call $tree (i32.const 60))))"#;
+
+#[test]
+fn a_call_tree_without_loops_times_out_too() {
+    let e = engine();
+    let l = Limits {
+        timeout: Duration::from_millis(100),
+        ..limits()
+    };
+    let t = Instant::now();
+    let out = run_with(&e, CALL_TREE, &command(), &l);
+    assert_eq!(out.trap, Some(TrapCode::Timeout), "{:?}", out.message);
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn the_guests_own_unreachable_is_not_taken_for_a_deadline() {
+    let out = run(
+        &engine(),
+        r#"(module (memory (export "memory") 1) (func (export "_start") (loop) unreachable))"#,
+    );
+    assert_eq!(out.trap, Some(TrapCode::Unreachable), "{:?}", out.message);
+}
+
+#[test]
+fn a_guest_sees_only_its_own_memories() {
+    // Two memories, data in the second, a store and a load through explicit indices: the
+    // interrupt page the engine adds in front of them must not shift what the guest reads.
+    let wat = r#"(module
+         (memory $a (export "memory") 1) (memory $b 1)
+         (data (memory $b) (i32.const 8) "\2a")
+         (func (export "get") (result i32)
+           (i32.store8 $a (i32.const 0) (i32.const 7))
+           (i32.add (i32.load8_u $b (i32.const 8)) (i32.load8_u $a (i32.const 0)))))"#;
+    let out = run_with(&engine(), wat, &function("get", vec![]), &limits());
+    assert_eq!(out.trap, None, "{:?}", out.message);
+    assert_eq!(out.returns, vec![Val::I32(49)]);
 }
 
 #[test]
