@@ -57,10 +57,13 @@ impl CoreEngine {
     pub fn new(config: &EngineConfig) -> Result<CoreEngine, CoreError> {
         let new_engine = |epochs: bool| {
             let mut c = Config::new();
-            // Threads (on by default, said here because the interrupt checks are atomic loads).
+            // Threads (on by default, said here because the interrupt checks are atomic loads),
+            // and shared memory for the module engine: the interrupt pages are shared memories.
+            // Guests cannot have one (`interrupt` refuses them; see there why).
             c.consume_fuel(config.fuel)
                 .epoch_interruption(epochs)
                 .wasm_threads(true)
+                .shared_memory(!epochs)
                 .max_wasm_stack(config.max_wasm_stack);
             Engine::new(&c)
                 .map_err(|e| CoreError::Compile(format!("cannot create the engine: {e:#}")))
@@ -70,7 +73,7 @@ impl CoreEngine {
             .map_err(|e| CoreError::Link(format!("cannot link WASI preview1: {e:#}")))?;
         let component_linker = component::linker(&component_engine)
             .map_err(|e| CoreError::Link(format!("cannot link WASI preview2: {e:#}")))?;
-        let watchdog = Watchdog::start(&component_engine)
+        let watchdog = Watchdog::start(&engine, &component_engine)
             .map_err(|e| CoreError::Compile(format!("cannot start the watchdog thread: {e}")))?;
         Ok(CoreEngine {
             cache_tag: cache::config_tag(&engine, &component_engine, config),

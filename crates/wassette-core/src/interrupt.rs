@@ -8,25 +8,27 @@
 //! whose slow path is a trap has no call, so nothing is spilled: the same kernel with this check
 //! runs within a few percent of no check at all.
 //!
-//! How: at compile time the module gets one more import, a one-page memory (`wassette:runtime`
-//! / `interrupt`, memory index 0, every other memory index moved up by one, so no instruction of
-//! the guest can name it), and every function entry and loop header gets
+//! How: at compile time the module gets one more import, a one-page shared memory
+//! (`wassette:runtime` / `interrupt`, memory index 0, every other memory index moved up by one,
+//! so no instruction of the guest can name it), and every function entry and loop header gets
 //! `if (i32.atomic.load interrupt[0]) unreachable` (atomic, so the compiler never reuses an
-//! earlier read: a loop without stores still sees the flag change). Each run creates its page
-//! in its store, before the memory limiter is attached (the page is not the guest's memory),
-//! and registers the page's first word with the engine's [`Watchdog`] thread, which writes 1
-//! there when the run's deadline passes or its cancel flag is set. The guest then traps at its
-//! next check, and the run maps that trap to `timeout` or `cancelled` from what the watchdog
-//! recorded ([`Watch::stopped`]).
+//! earlier read: a loop without stores still sees the flag change). Each run takes a page from
+//! the engine's pool and registers it with the [`Watchdog`] thread, which writes 1 into it when
+//! the run's deadline passes or its cancel flag is set. The guest then traps at its next check,
+//! and the run maps that trap to `timeout` or `cancelled` from what the watchdog recorded
+//! ([`Watch::stopped`]). Pages are reused, so a run maps no memory for its page (a fresh page
+//! per run measured about 4 us more per trivial run); the page is host-created, so it never
+//! counts against the guest's memory cap.
 //!
-//! The page is an ordinary (not shared) memory: Wasmtime's shared memories are a tier-2 feature
-//! without security support, so they stay disabled for guests and for us. The watchdog writes the
-//! word from another thread through a raw pointer, atomically; nothing else in the host touches
-//! that memory, and the watch is dropped before the store that owns the page.
+//! The page is a shared memory because it is written from another thread. Wasmtime supports
+//! shared memories at tier 2 only (no security fixes for that code), so guests get none: a
+//! module that declares or imports a shared memory is refused at compile time, and the only
+//! shared memory in a store is the page, read by our atomic loads alone.
 //!
-//! Like epochs, the check cannot stop a guest blocked inside a host call; host calls here do not
-//! block (stdin is a buffer, clocks do not sleep past the deadline check of the next loop).
+//! Like epochs, the check cannot stop a guest blocked inside a host call.
 
+use std::cell::UnsafeCell;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -34,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use wasm_encoder::reencode::{self, Reencode};
 use wasm_encoder::{BlockType, Function, ImportSection, Instruction, MemArg, SectionId};
-use wasmtime::{Engine, Memory, MemoryType, Store};
+use wasmtime::{Engine, MemoryType, SharedMemory};
 
 use crate::deadline::Stopped;
 use crate::CoreError;
@@ -44,7 +46,7 @@ pub(crate) const IMPORT_MODULE: &str = "wassette:runtime";
 pub(crate) const IMPORT_NAME: &str = "interrupt";
 
 /// Names the pass in `.cwasm` cache keys; change it whenever the instrumentation changes.
-pub(crate) const PASS_VERSION: &str = "interrupt-v2";
+pub(crate) const PASS_VERSION: &str = "interrupt-v3";
 
 /// How often the watchdog looks at the runs: the resolution of deadlines and cancellation.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
@@ -54,8 +56,26 @@ pub(crate) fn instrument(binary: &[u8]) -> Result<Vec<u8>, CoreError> {
     let mut module = wasm_encoder::Module::new();
     let mut pass = Interruptible { imported: false };
     pass.parse_core_module(&mut module, wasmparser::Parser::new(0), binary)
-        .map_err(|e| CoreError::Compile(format!("{e}")))?;
+        .map_err(|e| match e {
+            reencode::Error::UserError(SharedMemoryRefused) => CoreError::Compile(
+                "the module declares or imports a shared memory, which the wasmtime engine \
+                 does not run (shared memories are a tier-2 feature of Wasmtime, without \
+                 security support); run it on the js engine or build it without threads"
+                    .into(),
+            ),
+            other => CoreError::Compile(format!("{other}")),
+        })?;
     Ok(module.finish())
+}
+
+/// A guest memory type was shared.
+#[derive(Debug)]
+struct SharedMemoryRefused;
+
+impl fmt::Display for SharedMemoryRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("shared memories are refused")
+    }
 }
 
 struct Interruptible {
@@ -68,7 +88,7 @@ impl Interruptible {
             minimum: 1,
             maximum: Some(1),
             memory64: false,
-            shared: false,
+            shared: true,
             page_size_log2: None,
         };
         imports.import(IMPORT_MODULE, IMPORT_NAME, page);
@@ -89,10 +109,21 @@ fn check(f: &mut Function) {
     f.instruction(&Instruction::End);
 }
 
-type Failure = reencode::Error<std::convert::Infallible>;
+type Failure = reencode::Error<SharedMemoryRefused>;
 
 impl Reencode for Interruptible {
-    type Error = std::convert::Infallible;
+    type Error = SharedMemoryRefused;
+
+    /// Every memory type of the guest passes here (definitions and imports).
+    fn memory_type(
+        &mut self,
+        memory: wasmparser::MemoryType,
+    ) -> Result<wasm_encoder::MemoryType, Failure> {
+        if memory.shared {
+            return Err(reencode::Error::UserError(SharedMemoryRefused));
+        }
+        Ok(reencode::utils::memory_type(self, memory))
+    }
 
     fn memory_index(&mut self, memory: u32) -> Result<u32, Failure> {
         Ok(memory + 1)
@@ -142,32 +173,18 @@ impl Reencode for Interruptible {
     }
 }
 
-/// Creates a run's interrupt page in `store`. Call it before the store's limiter is attached.
-pub(crate) fn new_page<T>(store: &mut Store<T>) -> Result<Memory, CoreError> {
-    Memory::new(store, MemoryType::new(1, Some(1)))
-        .map_err(|e| CoreError::Invalid(format!("cannot create the interrupt page: {e:#}")))
-}
-
 /// The first word of an interrupt page, the one the checks read.
-#[derive(Clone, Copy)]
-struct Flag(*const AtomicU32);
-
-// SAFETY: the word is only ever accessed atomically (the watchdog's store, the guest's atomic
-// loads), and the `WatchGuard` that hands it to the watchdog thread is dropped before the store
-// that owns the memory.
-unsafe impl Send for Flag {}
-unsafe impl Sync for Flag {}
-
-impl Flag {
-    fn raise(self) {
-        // SAFETY: see the `Send` impl: the memory is alive while the run is watched, page-aligned.
-        unsafe { &*self.0 }.store(1, Ordering::SeqCst);
-    }
+fn flag(page: &SharedMemory) -> &AtomicU32 {
+    let data: &[UnsafeCell<u8>] = page.data();
+    // SAFETY: the page is 64 KiB of shared linear memory, page-aligned and alive as long as
+    // `page`; shared memory may be accessed from several threads at once, and every access to
+    // this word (the watchdog's stores, the guest's checks) is atomic.
+    unsafe { &*(data.as_ptr() as *const AtomicU32) }
 }
 
-/// One run under watch: its interrupt flag, deadline and cancel flag.
+/// One run under watch: its interrupt page, deadline and cancel flag.
 pub(crate) struct Watch {
-    flag: Flag,
+    page: SharedMemory,
     deadline: Option<Instant>,
     timeout: Duration,
     cancel: Arc<AtomicBool>,
@@ -176,6 +193,11 @@ pub(crate) struct Watch {
 }
 
 impl Watch {
+    /// The page to give the module as its interrupt import.
+    pub(crate) fn page(&self) -> &SharedMemory {
+        &self.page
+    }
+
     /// Why the watchdog interrupted this run, if it did.
     pub(crate) fn stopped(&self) -> Option<Stopped> {
         match self.stopped.load(Ordering::Acquire) {
@@ -192,13 +214,15 @@ impl Watch {
             .compare_exchange(0, reason, Ordering::AcqRel, Ordering::Relaxed)
             .is_ok()
         {
-            self.flag.raise();
+            flag(&self.page).store(1, Ordering::SeqCst);
         }
     }
 }
 
 struct Shared {
     runs: Mutex<Vec<Arc<Watch>>>,
+    /// Pages of finished runs, flag cleared, for the next runs.
+    pool: Mutex<Vec<SharedMemory>>,
     stop: AtomicBool,
 }
 
@@ -206,14 +230,16 @@ struct Shared {
 /// and joined on drop. It also advances `epoch_engine`'s epoch every tick, for the engine that
 /// runs components (their inner modules are not instrumented).
 pub(crate) struct Watchdog {
+    engine: Engine,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Watchdog {
-    pub(crate) fn start(epoch_engine: &Engine) -> std::io::Result<Watchdog> {
+    pub(crate) fn start(engine: &Engine, epoch_engine: &Engine) -> std::io::Result<Watchdog> {
         let shared = Arc::new(Shared {
             runs: Mutex::new(Vec::new()),
+            pool: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
         let thread = {
@@ -236,32 +262,37 @@ impl Watchdog {
                 })?
         };
         Ok(Watchdog {
+            engine: engine.clone(),
             shared,
             thread: Some(thread),
         })
     }
 
-    /// Starts watching the run whose interrupt page is `page` (in `store`); it stays watched
-    /// until the guard is dropped, which must happen before the store is.
-    pub(crate) fn watch<T>(
+    /// Starts watching a run; it stays watched until the guard is dropped.
+    pub(crate) fn watch(
         &self,
-        store: &Store<T>,
-        page: Memory,
         timeout: Duration,
         cancel: &Arc<AtomicBool>,
-    ) -> WatchGuard<'_> {
+    ) -> Result<WatchGuard<'_>, CoreError> {
+        let pooled = lock(&self.shared.pool).pop();
+        let page = match pooled {
+            Some(page) => page,
+            None => SharedMemory::new(&self.engine, MemoryType::shared(1, 1)).map_err(|e| {
+                CoreError::Invalid(format!("cannot create an interrupt page: {e:#}"))
+            })?,
+        };
         let watch = Arc::new(Watch {
-            flag: Flag(page.data_ptr(store) as *const AtomicU32),
+            page,
             deadline: Instant::now().checked_add(timeout),
             timeout,
             cancel: cancel.clone(),
             stopped: AtomicU8::new(0),
         });
         lock(&self.shared.runs).push(watch.clone());
-        WatchGuard {
+        Ok(WatchGuard {
             shared: &self.shared,
             watch,
-        }
+        })
     }
 }
 
@@ -274,7 +305,7 @@ impl Drop for Watchdog {
     }
 }
 
-/// A watched run; dropping it stops the watch.
+/// A watched run; dropping it stops the watch and returns the page, cleared, to the pool.
 pub(crate) struct WatchGuard<'a> {
     shared: &'a Shared,
     watch: Arc<Watch>,
@@ -290,6 +321,9 @@ impl std::ops::Deref for WatchGuard<'_> {
 impl Drop for WatchGuard<'_> {
     fn drop(&mut self) {
         lock(&self.shared.runs).retain(|w| !Arc::ptr_eq(w, &self.watch));
+        // The watchdog no longer sees this run, so nothing raises the flag after this.
+        flag(&self.watch.page).store(0, Ordering::SeqCst);
+        lock(&self.shared.pool).push(self.watch.page.clone());
     }
 }
 
@@ -357,7 +391,7 @@ mod tests {
             (IMPORT_MODULE, IMPORT_NAME)
         );
         assert!(
-            matches!(ty, wasmparser::TypeRef::Memory(m) if !m.shared && m.initial == 1 && m.maximum == Some(1))
+            matches!(ty, wasmparser::TypeRef::Memory(m) if m.shared && m.initial == 1 && m.maximum == Some(1))
         );
         assert_eq!(imports[1].1, "f");
         assert_eq!(memory_export, Some(1));
@@ -374,5 +408,19 @@ mod tests {
             .filter_map(|p| p.unwrap().as_section().map(|(id, _)| id))
             .collect();
         assert_eq!(&ids[..3], &[1, 2, 3]);
+    }
+
+    #[test]
+    fn a_guest_shared_memory_is_refused_with_the_reason() {
+        for wat in [
+            r#"(module (memory 1 1 shared))"#,
+            r#"(module (import "env" "m" (memory 1 1 shared)))"#,
+        ] {
+            let err = instrument(&wat::parse_str(wat).unwrap()).unwrap_err();
+            assert!(
+                matches!(&err, CoreError::Compile(m) if m.contains("shared memory") && m.contains("js engine")),
+                "{err:?}"
+            );
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use wasmtime::{Extern, Instance, Linker, Module, Store, Trap};
 use wasmtime_wasi::p1::{self, WasiP1Ctx};
 
-use crate::interrupt::{self, Watchdog, IMPORT_MODULE, IMPORT_NAME};
+use crate::interrupt::{Watchdog, IMPORT_MODULE, IMPORT_NAME};
 use crate::limits::MemoryLimiter;
 use crate::output::{Chunk, OutputSink};
 use crate::session::{self, Limited};
@@ -88,11 +88,9 @@ impl ModuleRun<'_> {
             limiter: MemoryLimiter::new(limits.max_memory_bytes),
         };
         let mut store = session::new_store(self.engine, host, limits, self.metered)?;
-        let page = interrupt::new_page(&mut store)?;
         session::limit(&mut store);
-        // Declared after the store, so dropped before it (the watchdog holds a pointer into it).
-        let watch = self.watchdog.watch(&store, page, limits.timeout, cancel);
-        let imports = imports(self.linker, &mut store, module, page.into())?;
+        let watch = self.watchdog.watch(limits.timeout, cancel)?;
+        let imports = imports(self.linker, &mut store, module, watch.page().clone().into())?;
         let started = Instant::now();
         let result = Instance::new(&mut store, module, &imports)
             .and_then(|instance| {
