@@ -23,7 +23,21 @@ const implementations = { ...fdCalls, ...pathCalls, ...miscCalls } as unknown as
 >;
 
 const encoder = new TextEncoder();
-const nulTerminated = (s: string): Uint8Array => encoder.encode(`${s}\0`);
+/**
+ * Args and environment entries, NUL-terminated. Hosts are created per execution with the same
+ * few strings again and again, so their bytes are kept (never written: the guest gets copies).
+ */
+const encoded = new Map<string, Uint8Array>();
+const ENCODED_MAX = 1024;
+function nulTerminated(s: string): Uint8Array {
+  let bytes = encoded.get(s);
+  if (bytes === undefined) {
+    bytes = encoder.encode(`${s}\0`);
+    if (encoded.size >= ENCODED_MAX) encoded.clear();
+    if (s.length <= 4096) encoded.set(s, bytes);
+  }
+  return bytes;
+}
 
 /**
  * A WASI preview1 host for one guest instance: its descriptors, grants, clocks and captured

@@ -27,6 +27,12 @@ export interface OutputOptions {
    * An exception thrown here unwinds the guest as a trap: the way to stop a chatty guest.
    */
   onData?: (chunk: Uint8Array) => void;
+  /**
+   * Like `onData`, without the copy: called first with a view of the guest's memory that is valid
+   * only during the call (copy what you keep). For embedders that count or filter output and
+   * rarely keep it, where a copy per write is measurable.
+   */
+  onWrite?: (view: Uint8Array) => void;
 }
 
 export interface DeterministicOptions {

@@ -21,10 +21,12 @@ export class OutputSink {
   total = 0;
   private readonly cap: number;
   private readonly onData: ((chunk: Uint8Array) => void) | undefined;
+  private readonly onWrite: ((view: Uint8Array) => void) | undefined;
 
   constructor(options: OutputOptions | undefined) {
     this.cap = options?.maxBytes ?? DEFAULT_OUTPUT_CAP;
     this.onData = options?.onData;
+    this.onWrite = options?.onWrite;
   }
 
   write(chunk: Uint8Array): void {
@@ -40,10 +42,12 @@ export class OutputSink {
       this.buf.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.kept);
       this.kept += n;
     }
+    this.onWrite?.(chunk);
     this.onData?.(chunk.slice());
   }
 
+  /** A view, not a copy: bytes below `kept` are never written again, so the view stays as it was. */
   snapshot(): CapturedOutput {
-    return { bytes: this.buf.slice(0, this.kept), totalBytes: this.total, truncated: this.total > this.kept };
+    return { bytes: this.buf.subarray(0, this.kept), totalBytes: this.total, truncated: this.total > this.kept };
   }
 }

@@ -30,6 +30,34 @@ describe('stdout and stderr', () => {
     expect(g.host.stderr.bytes.length).toBe(0);
   });
 
+  it('onWrite sees each write as a view of guest memory, before onData gets its copy', async () => {
+    const seen: Array<[string, Uint8Array]> = [];
+    const g = await makeGuest({
+      stdout: {
+        onWrite: (v) => seen.push(['write', v]),
+        onData: (c) => seen.push(['data', c]),
+      },
+    });
+    g.write(1, 'abc');
+    expect(seen.map(([k, c]) => [k, new TextDecoder().decode(c)])).toEqual([
+      ['write', 'abc'],
+      ['data', 'abc'],
+    ]);
+    const [, view] = seen[0] as [string, Uint8Array];
+    const [, copy] = seen[1] as [string, Uint8Array];
+    expect(view.buffer).toBe(g.memory.buffer);
+    expect(copy.buffer).not.toBe(g.memory.buffer);
+  });
+
+  it('a snapshot of the capture does not change with later writes', async () => {
+    const g = await makeGuest();
+    g.write(1, 'first');
+    const before = g.host.stdout.bytes;
+    for (let i = 0; i < 100; i++) g.write(1, 'more output that makes the buffer grow');
+    expect(new TextDecoder().decode(before)).toBe('first');
+    expect(g.host.stdout.totalBytes).toBe(5 + 100 * 38);
+  });
+
   it('an exception from onData unwinds the guest (how an embedder stops a chatty guest)', async () => {
     const g = await makeGuest({
       stdout: {

@@ -30,19 +30,20 @@ function link(plan: RunPlan, sinks: OutputSinks): Linked {
     const { request, limits } = plan;
     let total = 0;
     // Streams see exactly what the captures keep: the part of a write that crosses the limit is
-    // cut, then the guest is unwound.
-    const counter = (forward: ((c: Uint8Array) => void) | undefined) => (chunk: Uint8Array) => {
+    // cut, then the guest is unwound. `onWrite` hands over a view of guest memory, copied only
+    // when it is forwarded (most runs have no stream).
+    const counter = (forward: ((c: Uint8Array) => void) | undefined) => (view: Uint8Array) => {
       const room = limits.maxOutputBytes - total;
-      total += chunk.length;
-      if (forward && room > 0) forward(chunk.length <= room ? chunk : chunk.subarray(0, room));
+      total += view.length;
+      if (forward && room > 0) forward(view.slice(0, Math.min(room, view.length)));
       if (total > limits.maxOutputBytes) throw new OutputLimitReached(limits.maxOutputBytes);
     };
     const options: WasiHostOptions = {
       args: [plan.name, ...(request.kind === 'command' ? (request.args ?? []) : [])],
       env: Object.fromEntries(plan.env),
       stdin: request.kind === 'command' ? request.stdin : undefined,
-      stdout: { maxBytes: limits.maxOutputBytes, onData: counter(sinks.stdout) },
-      stderr: { maxBytes: limits.maxOutputBytes, onData: counter(sinks.stderr) },
+      stdout: { maxBytes: limits.maxOutputBytes, onWrite: counter(sinks.stdout) },
+      stderr: { maxBytes: limits.maxOutputBytes, onWrite: counter(sinks.stderr) },
       preopens: plan.permissions.allowFs
         ? plan.permissions.allowedPaths.map((p) => ({
             guestPath: p.guestPath,
