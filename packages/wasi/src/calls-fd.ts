@@ -15,6 +15,35 @@ export function refuseIfReadOnly(d: Descriptor): void {
 }
 
 /** Stdio are streams: positioned calls answer SPIPE before any rights check. */
+/**
+ * Asks the backend, in one batch, for the inodes of the entries from `first` that this call can
+ * fit in `bufLen` bytes and does not know yet.
+ */
+function fillInodes(
+  inodes: (names: readonly string[]) => bigint[],
+  entries: FsDirEntry[],
+  first: number,
+  bufLen: number,
+): void {
+  const missing: FsDirEntry[] = [];
+  for (let i = first, room = bufLen; i < entries.length && room > 0; i++) {
+    const e = entries[i] as FsDirEntry;
+    e.encoded ??= encodeUtf8(e.name);
+    room -= DIRENT_HEADER + e.encoded.length;
+    if (e.ino === undefined) missing.push(e);
+  }
+  if (missing.length === 0) return;
+  let found: bigint[];
+  try {
+    found = inodes(missing.map((e) => e.name));
+  } catch {
+    return; // each entry then falls back to its own lookup
+  }
+  missing.forEach((e, i) => {
+    e.ino = found[i] ?? 0n;
+  });
+}
+
 function refuseStream(d: Descriptor): void {
   if (d.kind === 'stdin' || d.kind === 'stdout' || d.kind === 'stderr') fail(Errno.SPIPE);
 }
@@ -322,8 +351,10 @@ export const fdCalls = {
     const entries = d.listing.entries;
     const mem = s.mem();
     const out = mem.bytes(buf, bufLen);
+    const first = c > BigInt(entries.length) ? entries.length : Number(c);
+    if (d.dir.inodes) fillInodes(d.dir.inodes.bind(d.dir), entries, first, bufLen);
     let used = 0;
-    for (let i = c > BigInt(entries.length) ? entries.length : Number(c); i < entries.length && used < bufLen; i++) {
+    for (let i = first; i < entries.length && used < bufLen; i++) {
       const e = entries[i] as FsDirEntry;
       if (e.ino === undefined) {
         try {

@@ -253,6 +253,25 @@ describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
     expect(g.call.fd_readdir(g.open(3, 'a.txt').fd, 2000, 100, 0n, 0)).toBe(Errno.NOTDIR);
   });
 
+  it('fd_readdir of a held directory reports its own inodes after it is moved and its name reused', async () => {
+    const g = await setup({ 'sub/b.txt': 'b', 'sub/c.txt': 'c' });
+    const dir = g.open(3, 'sub', { oflags: 2, rights: READ_RIGHTS }).fd;
+    expect(g.rename(3, 'sub', 3, 'moved')).toBe(0);
+    fx.write('sub/b.txt', 'a new file under the old name');
+    const { errno, entries } = g.readdir(dir, 4096);
+    if (fx.kind === 'host-paths') {
+      // Without /proc the held directory is reached by its path, which now leads elsewhere.
+      expect(errno).not.toBe(0);
+      return;
+    }
+    expect(errno).toBe(0);
+    const byName = Object.fromEntries(entries.map((e) => [e.name, e]));
+    expect(Object.keys(byName).sort()).toEqual(['.', '..', 'b.txt', 'c.txt']);
+    expect(byName['b.txt']?.ino).toBe(g.stat(3, 'moved/b.txt').stat.ino);
+    expect(byName['b.txt']?.ino).not.toBe(g.stat(3, 'sub/b.txt').stat.ino);
+    expect(byName['c.txt']?.ino).toBe(g.stat(3, 'moved/c.txt').stat.ino);
+  });
+
   it('unlinking an open file keeps it readable through the descriptor', async () => {
     const g = await setup({ f: 'still here' });
     const fd = g.open(3, 'f').fd;
