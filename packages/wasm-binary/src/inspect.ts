@@ -1,6 +1,7 @@
 import type { Producers } from './custom.js';
 import { decodeNameSection, decodeProducers } from './custom.js';
 import { WasmDecodeError } from './errors.js';
+import { addFeatureMask } from './feature-masks.js';
 import { compositeTypeFeatures, limitsFeatures, subTypeFeatures, valTypeFeatures } from './features.js';
 import type { Instruction } from './instructions.js';
 import { scanExpression } from './instructions.js';
@@ -19,6 +20,7 @@ import type {
   TagType,
 } from './sections.js';
 import { readLocals, readSectionPayload, SECTION_NAMES, SectionId } from './sections.js';
+import { scanValidCode } from './valid-code-scan.js';
 
 /** A custom section as found in the binary, without its payload. */
 export interface CustomSectionInfo {
@@ -56,6 +58,16 @@ export interface ModuleInspection {
   customSectionProblems: { name: string; message: string; offset: number }[];
 }
 
+export interface InspectOptions {
+  /**
+   * The engine has already validated these bytes (`WebAssembly.validate` returned true). Function
+   * bodies are then only walked for features and instruction counts, without the checks and error
+   * wording that the engine's verdict makes redundant; the result is the same. Section decoding is
+   * unchanged, and a body the fast walk cannot vouch for is scanned with the checks as usual.
+   */
+  engineValidated?: boolean;
+}
+
 const CONST_OPS = new Set([0x41, 0x42, 0x43, 0x44, 0x23, 0xd0, 0xd2, 0x0b, 0xfd000c]);
 
 function constExprFeatures(expr: Instruction[] | undefined, features: Set<Feature>): void {
@@ -71,7 +83,7 @@ function constExprFeatures(expr: Instruction[] | undefined, features: Set<Featur
  * Reads a core module's structure: every section decoded except function bodies, which are scanned
  * for features and instruction counts without allocation. Throws `WasmDecodeError` like `decodeModule`.
  */
-export function inspectModule(bytes: Uint8Array): ModuleInspection {
+export function inspectModule(bytes: Uint8Array, options: InspectOptions = {}): ModuleInspection {
   const preamble = readPreamble(bytes);
   if (preamble.kind !== 'core') throw new WasmDecodeError(preamble.kind === 'component' ? 4 : 0, 'a core module');
   const out: ModuleInspection = {
@@ -123,19 +135,14 @@ export function inspectModule(bytes: Uint8Array): ModuleInspection {
       }
       r.pos = h.payloadEnd;
     } else if (h.id === SectionId.code) {
-      codeCount = r.count('function body', 2);
       out.codeBytes = h.payloadEnd - h.payloadStart;
-      for (let i = 0; i < codeCount; i++) {
-        const sizeAt = r.pos;
-        const size = r.u32('a function body size');
-        if (size > r.remaining) r.fail(`a function body of ${size} bytes`, `only ${r.remaining} bytes left`, sizeAt);
-        const end = r.pos + size;
-        r.end = end;
-        for (const l of readLocals(r)) valTypeFeatures(l.type, f);
-        out.instructionCount += scanExpression(r, f);
-        if (r.pos !== end) r.fail('the end of the function body', `${end - r.pos} bytes left over`);
-        r.end = h.payloadEnd;
-      }
+      const valid = options.engineValidated ? scanValidCode(bytes, r.pos, h.payloadEnd) : undefined;
+      if (valid) {
+        codeCount = valid.bodies;
+        out.instructionCount = valid.instructions;
+        addFeatureMask(valid.featureMask, f);
+        r.pos = h.payloadEnd;
+      } else codeCount = scanCodeSection(r, h.payloadEnd, out);
     } else {
       const s = readSectionPayload(r, h.id);
       switch (s.id) {
@@ -239,6 +246,23 @@ export function inspectModule(bytes: Uint8Array): ModuleInspection {
   if (out.tables.length > 1) f.add('reference-types');
   for (const t of out.types) compositeTypeFeatures(t.type, f);
   return out;
+}
+
+/** The checking walk of the code section's bodies: every body's bounds, locals and instructions. Returns the body count. */
+function scanCodeSection(r: BinaryReader, sectionEnd: number, out: ModuleInspection): number {
+  const codeCount = r.count('function body', 2);
+  for (let i = 0; i < codeCount; i++) {
+    const sizeAt = r.pos;
+    const size = r.u32('a function body size');
+    if (size > r.remaining) r.fail(`a function body of ${size} bytes`, `only ${r.remaining} bytes left`, sizeAt);
+    const end = r.pos + size;
+    r.end = end;
+    for (const l of readLocals(r)) valTypeFeatures(l.type, out.features);
+    out.instructionCount += scanExpression(r, out.features);
+    if (r.pos !== end) r.fail('the end of the function body', `${end - r.pos} bytes left over`);
+    r.end = sectionEnd;
+  }
+  return codeCount;
 }
 
 function elementFeatures(e: ElementSegment, f: Set<Feature>): void {

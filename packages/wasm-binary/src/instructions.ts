@@ -1,4 +1,5 @@
 import { WasmDecodeError } from './errors.js';
+import * as masks from './feature-masks.js';
 import type { Feature } from './opcodes.js';
 import * as opcodes from './opcodes.js';
 import type { BinaryReader } from './reader.js';
@@ -8,8 +9,9 @@ import type { BinaryWriter } from './writer.js';
 
 // Module-local copies of the tables: loaders that rewrite ESM (vitest, tsx) turn every access to an
 // imported binding into a getter call, which made the scanner ten times slower under them.
-const { FEAT1, FEATURES, featureBit, KIND1, OPCODES, SUB_FEAT, SUB_KIND } = opcodes;
+const { FEAT1, KIND1, OPCODES, SUB_FEAT, SUB_KIND } = opcodes;
 const K = { ...opcodes.K } as const;
+const { addFeatureMask, heapMask, MEMORY64, MULTI_MEMORY, MULTI_VALUE, REF_TYPES, VALTYPE_MASK } = masks;
 
 /**
  * A block signature as its s33 value: a type index (>= 0), `BLOCK_EMPTY` (-64, the 0x40 byte), or a
@@ -428,29 +430,6 @@ export function encodeExpression(w: BinaryWriter, code: Instruction[]): void {
   }
 }
 
-const MULTI_VALUE = featureBit('multi-value');
-const MULTI_MEMORY = featureBit('multi-memory');
-const MEMORY64 = featureBit('memory64');
-const REF_TYPES = featureBit('reference-types');
-const FUNC_REFS = featureBit('function-references');
-const GC = featureBit('gc');
-const EH = featureBit('exception-handling');
-
-/** Features implied by a one-byte value type in a block type or `select`. */
-const VALTYPE_MASK = new Uint32Array(128);
-VALTYPE_MASK[0x7b] = featureBit('simd');
-for (let b = 0x69; b <= 0x74; b++) VALTYPE_MASK[b] = GC;
-VALTYPE_MASK[0x70] = REF_TYPES;
-VALTYPE_MASK[0x6f] = REF_TYPES;
-VALTYPE_MASK[0x69] = EH;
-VALTYPE_MASK[0x74] = EH;
-
-function heapMask(ht: number, nullable: boolean): number {
-  let m = ht >= 0 || !nullable ? FUNC_REFS : REF_TYPES;
-  if (ht < 0 && ht !== 0x70 - 0x80 && ht !== 0x6f - 0x80) m |= ht === 0x69 - 0x80 || ht === 0x74 - 0x80 ? EH : GC;
-  return m;
-}
-
 const TOO_LONG = 'integer representation too long or too large';
 
 // The scanner's LEB readers return the new position and leave the value here, to avoid allocating.
@@ -740,8 +719,7 @@ export function scanExpression(r: BinaryReader, features: Set<Feature>): number 
       default:
         if (control(kind, start)) {
           r.pos = pos;
-          mask |= scanMask;
-          for (let i = 0; mask !== 0; i++, mask >>>= 1) if (mask & 1) features.add(FEATURES[i] as Feature);
+          addFeatureMask(mask | scanMask, features);
           return count;
         }
     }

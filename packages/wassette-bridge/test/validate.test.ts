@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspectModule, readPreamble } from '@portalis/wasm-binary';
 import { describe, expect, it } from 'vitest';
 import { allFixtures, client, fixtureBytes, fixturePath, module, section, watToWasm } from './helpers.js';
 
@@ -89,6 +90,21 @@ describe('validate: valid binaries', () => {
         (func (export "g") (result v128) (v128.const i64x2 1 2)))`);
     const m = (await client.validate(bytes)).metadata!;
     expect(m.features).toEqual(expect.arrayContaining(['simd', 'tail-call', 'sign-extension']));
+  });
+
+  it('reports the same features and instruction count as the checking decoder once the engine accepts a module', async () => {
+    // validate() walks the code of modules V8 accepted without re-checking it; the result must not change.
+    let compared = 0;
+    for (const name of allFixtures()) {
+      const bytes = fixtureBytes(name);
+      if (readPreamble(bytes).kind !== 'core' || !WebAssembly.validate(bytes as BufferSource)) continue;
+      const checked = inspectModule(bytes);
+      const m = (await client.validate(bytes)).metadata!;
+      expect(m.features, name).toEqual([...checked.features].filter((f) => f !== 'mvp').sort());
+      expect(m.instructionCount, name).toBe(checked.instructionCount);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(20);
   });
 });
 

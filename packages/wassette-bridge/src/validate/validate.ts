@@ -200,7 +200,9 @@ async function validateCore(
   let inspection: ModuleInspection | undefined;
   let decodeError: WasmDecodeError | undefined;
   try {
-    inspection = inspectModule(bytes);
+    // Once V8 has accepted the bytes, function bodies need no second validity check: only their
+    // features and instruction count. Rejected modules get the checking walk and its offsets.
+    inspection = inspectModule(bytes, { engineValidated: engineValid });
   } catch (e) {
     if (!(e instanceof WasmDecodeError)) throw e;
     decodeError = e;
