@@ -7,10 +7,11 @@ import type { ModuleInspection } from '../src/index.js';
 import { inspectComponent, inspectModule, readPreamble, readSectionHeaders, WasmDecodeError } from '../src/index.js';
 import type { Instruction } from '../src/instructions.js';
 import { encodeExpression } from '../src/instructions.js';
+import { K } from '../src/opcodes.js';
 import { SectionId } from '../src/sections.js';
 import type { ValType } from '../src/types.js';
 import { writeValType } from '../src/types.js';
-import { scanValidCode } from '../src/valid-code-scan.js';
+import { SCANNER_FEATURE_SLOTS, scanValidCode } from '../src/valid-code-scan.js';
 import { BinaryWriter } from '../src/writer.js';
 import { sequence, valType } from './arbitraries.js';
 
@@ -205,5 +206,30 @@ describe('scanValidCode agrees with the checking walk', () => {
     const code = codeSection(bytes)!;
     expect(scanValidCode(bytes, code.start, code.end)).toBeUndefined();
     expect(() => inspectModule(bytes, { engineValidated: true })).toThrow(/unknown opcode 0xff/);
+  });
+});
+
+describe('the scanner source (assembly/valid-code-scan.ts)', () => {
+  const source = readFileSync(new URL('../assembly/valid-code-scan.ts', import.meta.url), 'utf8');
+  const constants = (prefix: string) =>
+    Object.fromEntries(
+      [...source.matchAll(new RegExp(`const ${prefix}([A-Z0-9_]+)(?:: u32)? = (\\d+);`, 'g'))].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+  /** `catchAll` -> `CATCH_ALL`, `u32x2` -> `U32X2`, `multi-value` -> `MULTI_VALUE`. */
+  const upper = (name: string) =>
+    name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .replace(/-/g, '_')
+      .toUpperCase();
+
+  it('switches on the kind numbers of src/opcodes.ts', () => {
+    expect(constants('K_')).toEqual(Object.fromEntries(Object.entries(K).map(([name, n]) => [upper(name), n])));
+  });
+
+  it('reads the feature bits in the order the host writes them', () => {
+    expect(constants('BIT_')).toEqual(Object.fromEntries(SCANNER_FEATURE_SLOTS.map((f, i) => [upper(f), i])));
   });
 });
