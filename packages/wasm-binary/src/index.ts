@@ -8,7 +8,8 @@
  * - `Instruction`: one decoded instruction with its immediates, covering WebAssembly 2.0 and the
  *   threads, SIMD, tail-call, multi-memory, memory64, exception-handling and GC proposals.
  * - `inspectModule`: the fast path for validation and metadata; decodes every section but scans
- *   function bodies for features without building instructions.
+ *   function bodies for features without building instructions, and once V8 has accepted the bytes
+ *   (`engineValidated`), without re-checking them.
  * - `inspectComponent`: the outer structure of a component (imports, exports, nested modules).
  * - `WasmDecodeError`: every malformed input ends here, with the byte offset and what was expected.
  */
@@ -24,7 +25,7 @@ export type { NameSection, ProducerEntry, Producers } from './custom.js';
 export { decodeNameSection, decodeProducers } from './custom.js';
 export { WasmDecodeError } from './errors.js';
 export { UNSUPPORTED_BY_NODE20_V8 } from './features.js';
-export type { CustomSectionInfo, ModuleInspection } from './inspect.js';
+export type { CustomSectionInfo, InspectOptions, ModuleInspection } from './inspect.js';
 export { inspectModule } from './inspect.js';
 export type { Instruction } from './instructions.js';
 export { decodeExpression, encodeExpression, opcodeName, scanExpression } from './instructions.js';
