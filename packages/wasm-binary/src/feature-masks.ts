@@ -2,8 +2,8 @@ import type { Feature } from './opcodes.js';
 import { FEATURES, featureBit } from './opcodes.js';
 
 // Feature bits of the types that instruction immediates name, shared by the checking scanner
-// (`scanExpression`) and the scanner for engine-validated code (`scanValidCode`) so that both
-// report the same features by construction.
+// (`scanExpression`) and the tables of the walk for engine-validated code (valid-code-scan.ts), so
+// that both report the same features by construction.
 
 export const MULTI_VALUE = featureBit('multi-value');
 export const MULTI_MEMORY = featureBit('multi-memory');

@@ -63,7 +63,7 @@ export interface InspectOptions {
    * The engine has already validated these bytes (`WebAssembly.validate` returned true). Function
    * bodies are then only walked for features and instruction counts, without the checks and error
    * wording that the engine's verdict makes redundant; the result is the same. Section decoding is
-   * unchanged, and a body the fast walk cannot vouch for is scanned with the checks as usual.
+   * unchanged, and a code section the fast walk cannot vouch for is walked with the checks as usual.
    */
   engineValidated?: boolean;
 }

@@ -95,7 +95,13 @@ class ScannerInstance {
     const length = end - start;
     const input = e.inputAt();
     const needed = Math.ceil((input + length + GUARD_BYTES) / PAGE) - e.memory.buffer.byteLength / PAGE;
-    if (needed > 0) e.memory.grow(needed);
+    try {
+      if (needed > 0) e.memory.grow(needed);
+    } catch (error) {
+      // Out of memory for the copy: the checking walk reads the bytes where they are.
+      if (error instanceof RangeError) return undefined;
+      throw error;
+    }
     const memory = new Uint8Array(e.memory.buffer);
     memory.set(bytes.subarray(start, end), input);
     memory.fill(0, input + length, input + length + GUARD_BYTES);

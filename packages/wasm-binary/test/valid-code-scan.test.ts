@@ -200,6 +200,20 @@ describe('scanValidCode agrees with the checking walk', () => {
     );
   });
 
+  it('on a code section over 16 MiB, which gets a scanner instance of its own', () => {
+    const run = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < run.length; i += 4) run.set([0x41, 0x81, 0x01, 0x1a], i); // i32.const 129, drop
+    const body = Uint8Array.of(0x02, 0x40, 0x0b); // an empty block
+    const code = new Uint8Array(run.length + body.length + 1);
+    code.set(run);
+    code.set(body, run.length);
+    code[code.length - 1] = END;
+    const bytes = moduleOf(Array.from({ length: 17 }, () => ({ locals: [], code })));
+    expect(codeSection(bytes)!.end - codeSection(bytes)!.start).toBeGreaterThan(16 * 1024 * 1024);
+    expectSameInspection(bytes);
+    expect(inspectModule(bytes, { engineValidated: true }).instructionCount).toBe(17 * (run.length / 2 + 3));
+  });
+
   it('hands code it cannot vouch for back to the checking walk, which reports it', () => {
     // 0xff is no opcode; the engine would never accept it, so the checking walk gets to say so.
     const bytes = moduleOf([{ locals: [], code: Uint8Array.of(0xff, END) }]);
