@@ -108,7 +108,6 @@ impl ComponentRun<'_> {
             limiter: MemoryLimiter::new(limits.max_memory_bytes),
         };
         let mut store = session::new_store(self.engine, host, limits, self.metered)?;
-        session::limit(&mut store);
         deadline::arm(&mut store, limits.timeout, cancel.clone());
         let started = Instant::now();
         let result = pre.instantiate(&mut store).and_then(|command| {

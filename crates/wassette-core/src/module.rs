@@ -88,7 +88,6 @@ impl ModuleRun<'_> {
             limiter: MemoryLimiter::new(limits.max_memory_bytes),
         };
         let mut store = session::new_store(self.engine, host, limits, self.metered)?;
-        session::limit(&mut store);
         let watch = self.watchdog.watch(limits.timeout, cancel)?;
         let imports = imports(self.linker, &mut store, module, watch.page().clone().into())?;
         let started = Instant::now();

@@ -17,7 +17,7 @@ pub(crate) trait Limited: Send + 'static {
     fn limiter(&mut self) -> &mut MemoryLimiter;
 }
 
-/// A store for one run under `limits`, without its limiter yet (see [`limit`]). `metered`: the engine consumes fuel, so the store needs
+/// A store for one run under `limits`, its memory limiter attached. `metered`: the engine consumes fuel, so the store needs
 /// a budget even when the run is unmetered. Deadlines are the caller's (epochs for components,
 /// the watchdog for modules).
 pub(crate) fn new_store<T: Limited>(
@@ -27,17 +27,13 @@ pub(crate) fn new_store<T: Limited>(
     metered: bool,
 ) -> Result<Store<T>, CoreError> {
     let mut store = Store::new(engine, data);
+    store.limiter(|data| data.limiter());
     if metered {
         store
             .set_fuel(limits.fuel.unwrap_or(u64::MAX))
             .map_err(|e| CoreError::Invalid(format!("cannot set the fuel budget: {e:#}")))?;
     }
     Ok(store)
-}
-
-/// Attaches the store's memory limiter: memories created from now on count against the cap.
-pub(crate) fn limit<T: Limited>(store: &mut Store<T>) {
-    store.limiter(|data| data.limiter());
 }
 
 /// The outcome of a run that started at `started` and ended with `result`.

@@ -1,6 +1,6 @@
 import { Errno, Fdflags, Filetype, Fstflags, Rights, Whence } from './abi.js';
 import { fail, WasiErrnoError } from './errors.js';
-import type { FsDirEntry } from './fs/backend.js';
+import type { FsDirEntry, FsDirectory } from './fs/backend.js';
 import { encodeUtf8 } from './memory.js';
 import type { Descriptor, HostState } from './state.js';
 
@@ -19,12 +19,8 @@ export function refuseIfReadOnly(d: Descriptor): void {
  * Asks the backend, in one batch, for the inodes of the entries from `first` that this call can
  * fit in `bufLen` bytes and does not know yet.
  */
-function fillInodes(
-  inodes: (names: readonly string[]) => bigint[],
-  entries: FsDirEntry[],
-  first: number,
-  bufLen: number,
-): void {
+function fillInodes(dir: FsDirectory, entries: FsDirEntry[], first: number, bufLen: number): void {
+  if (!dir.inodes) return;
   const missing: FsDirEntry[] = [];
   for (let i = first, room = bufLen; i < entries.length && room > 0; i++) {
     const e = entries[i] as FsDirEntry;
@@ -35,7 +31,7 @@ function fillInodes(
   if (missing.length === 0) return;
   let found: bigint[];
   try {
-    found = inodes(missing.map((e) => e.name));
+    found = dir.inodes(missing.map((e) => e.name));
   } catch {
     return; // each entry then falls back to its own lookup
   }
@@ -352,7 +348,7 @@ export const fdCalls = {
     const mem = s.mem();
     const out = mem.bytes(buf, bufLen);
     const first = c > BigInt(entries.length) ? entries.length : Number(c);
-    if (d.dir.inodes) fillInodes(d.dir.inodes.bind(d.dir), entries, first, bufLen);
+    fillInodes(d.dir, entries, first, bufLen);
     let used = 0;
     for (let i = first; i < entries.length && used < bufLen; i++) {
       const e = entries[i] as FsDirEntry;

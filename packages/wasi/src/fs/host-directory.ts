@@ -216,20 +216,22 @@ class HostDir implements FsDirectory {
   }
 
   /**
-   * Through /proc each lstat costs a magic-link walk (about 1.7x a plain path here), which
-   * dominated listing a large directory. So the batch goes through the directory's path,
-   * checked to lead to the held directory before and after; if it does not (moved, swapped),
-   * the batch is redone through /proc. The answers are inode numbers only, never contents.
+   * Through /proc each lstat costs a magic-link walk (about 1.7x a plain path here), and
+   * without /proc each `at` re-checks the directory (two more syscalls), which dominated
+   * listing a large directory. So the batch goes through the directory's path, checked once
+   * before and once after to lead to the held directory; if it does not (moved, swapped), the
+   * batch is redone through /proc. The answers are inode numbers only, never contents.
    */
   inodes(names: readonly string[]): bigint[] {
     return wrap(() => {
-      if (this.isRoot || !this.viaProc) return names.map((n) => inodeAt(this.at(n)));
+      if (this.isRoot) return names.map((n) => inodeAt(this.prefix + n));
       if (this.pathStillHeld()) {
         const base = `${this.path}/`;
         const out = names.map((n) => inodeAt(base + n));
         if (this.pathStillHeld()) return out;
       }
-      return names.map((n) => inodeAt(this.prefix + n));
+      // Without /proc, `at` fails the way every other call on a moved directory does.
+      return names.map((n) => inodeAt(this.viaProc ? this.prefix + n : this.at(n)));
     });
   }
 
