@@ -41,7 +41,7 @@ export async function run(): Promise<BenchSection> {
     const b = median(() => call(metered));
     rows.push(`| ${label} | ${a.toFixed(2)} ms | ${b.toFixed(2)} ms | ${(((b - a) / a) * 100).toFixed(1)}% |`);
   }
-  // The wasmtime engine's native fuel on the same kernel, through the bridge (one execution per call).
+  // The wasmtime engine's fuel on the same kernel, through the bridge (one execution per call).
   const probe = new WassetteClient().engines().find((e) => e.name === 'wasmtime');
   const wtRows: string[] = [];
   if (probe?.available) {
@@ -90,7 +90,7 @@ export async function run(): Promise<BenchSection> {
       '| --- | --- | --- | --- |',
       ...rows,
       '',
-      "The wasmtime engine (Wasmtime's own fuel, through the bridge: each call is one execution with a fresh store; both columns have the engine's interrupt checks, so the difference is the fuel alone). Wasmtime's fuel check ends in a call into the runtime on its slow path, which makes Cranelift spill registers in hot loops; the plain column no longer pays that since deadlines became trapping checks (docs/engines.md), so the fuel overhead shows in full here (before, both columns paid it through epochs: 13% and 0.3%):",
+      "The wasmtime engine, through the bridge (each call is one execution with a fresh store; both columns have the engine's interrupt checks, so the difference is the fuel alone). Core modules there carry the same meter as on the js engine, compiled in by the core (crates/wassette-core/src/fuel.rs), and consume the same fuel; Cranelift runs it cheaper than V8 does. Wasmtime's own fuel, used before, cost 54% and 76% on these kernels: its check ends in a call into the runtime on its slow path, which makes Cranelift spill registers in hot loops (docs/engines.md).",
       '',
       '| kernel (wasmtime engine) | plain | metered | overhead |',
       '| --- | --- | --- | --- |',

@@ -118,6 +118,14 @@ impl ComponentRun<'_> {
                 ..Completed::default()
             })
         });
-        Ok(session::finish(store, &sink, limits, started, result))
+        let fuel_consumed = session::engine_fuel_consumed(&store, limits);
+        Ok(session::finish(
+            store,
+            &sink,
+            limits,
+            started,
+            result,
+            fuel_consumed,
+        ))
     }
 }

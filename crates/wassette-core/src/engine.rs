@@ -60,7 +60,9 @@ impl CoreEngine {
             // Threads (on by default, said here because the interrupt checks are atomic loads),
             // and shared memory for the module engine: the interrupt pages are shared memories.
             // Guests cannot have one (`interrupt` refuses them; see there why).
-            c.consume_fuel(config.fuel)
+            // Fuel: modules get our own meter from `interrupt` (see `fuel`); components, whose
+            // inner modules are not instrumented, use Wasmtime's.
+            c.consume_fuel(config.fuel && epochs)
                 .epoch_interruption(epochs)
                 .wasm_threads(true)
                 .shared_memory(!epochs)
@@ -109,12 +111,13 @@ impl CoreEngine {
         }
     }
 
-    /// Compiles a binary of `kind`; core modules get the interrupt checks first.
+    /// Compiles a binary of `kind`; core modules get the interrupt checks first (and the fuel
+    /// meter on a metered engine).
     pub(crate) fn compile_binary(&self, binary: &[u8], kind: Kind) -> Result<Compiled, CoreError> {
         if kind == Kind::Component {
             return compiled::compile(&self.component_engine, binary, kind);
         }
-        let instrumented = interrupt::instrument(binary)
+        let instrumented = interrupt::instrument(binary, self.config.fuel)
             .and_then(|checked| compiled::compile(&self.engine, &checked, kind));
         // Errors speak of the module as given, not of its instrumented copy.
         instrumented.map_err(|e| match wasmtime::Module::validate(&self.engine, binary) {

@@ -39,6 +39,7 @@ use wasm_encoder::{BlockType, Function, ImportSection, Instruction, MemArg, Sect
 use wasmtime::{Engine, MemoryType, SharedMemory};
 
 use crate::deadline::Stopped;
+use crate::fuel;
 use crate::CoreError;
 
 /// The import every instrumented module has first.
@@ -46,15 +47,26 @@ pub(crate) const IMPORT_MODULE: &str = "wassette:runtime";
 pub(crate) const IMPORT_NAME: &str = "interrupt";
 
 /// Names the pass in `.cwasm` cache keys; change it whenever the instrumentation changes.
-pub(crate) const PASS_VERSION: &str = "interrupt-v3";
+pub(crate) const PASS_VERSION: &str = "interrupt-v4";
 
 /// How often the watchdog looks at the runs: the resolution of deadlines and cancellation.
 pub(crate) const TICK: Duration = Duration::from_millis(1);
 
-/// Adds the interrupt import and checks to a core module binary.
-pub(crate) fn instrument(binary: &[u8]) -> Result<Vec<u8>, CoreError> {
+/// Adds the interrupt import and checks to a core module binary, and with `metered` the fuel
+/// import and meter of `fuel`.
+pub(crate) fn instrument(binary: &[u8], metered: bool) -> Result<Vec<u8>, CoreError> {
     let mut module = wasm_encoder::Module::new();
-    let mut pass = Interruptible { imported: false };
+    let mut pass = Interruptible {
+        imported: false,
+        meter: if metered {
+            Some(Meter {
+                params: function_params(binary)?,
+                next: 0,
+            })
+        } else {
+            None
+        },
+    };
     pass.parse_core_module(&mut module, wasmparser::Parser::new(0), binary)
         .map_err(|e| match e {
             reencode::Error::UserError(SharedMemoryRefused) => CoreError::Compile(
@@ -66,6 +78,39 @@ pub(crate) fn instrument(binary: &[u8]) -> Result<Vec<u8>, CoreError> {
             other => CoreError::Compile(format!("{other}")),
         })?;
     Ok(module.finish())
+}
+
+/// The parameter count of each function the module defines, in order (the fuel local comes
+/// after the parameters and the declared locals).
+fn function_params(binary: &[u8]) -> Result<Vec<u32>, CoreError> {
+    let bad = |e: wasmparser::BinaryReaderError| CoreError::Compile(format!("{e}"));
+    let mut types: Vec<u32> = Vec::new();
+    let mut params = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(binary) {
+        match payload.map_err(bad)? {
+            wasmparser::Payload::TypeSection(section) => {
+                for group in section {
+                    for sub in group.map_err(bad)?.into_types() {
+                        types.push(match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => f.params().len() as u32,
+                            _ => 0,
+                        });
+                    }
+                }
+            }
+            wasmparser::Payload::FunctionSection(section) => {
+                for ty in section {
+                    let ty = ty.map_err(bad)? as usize;
+                    params.push(types.get(ty).copied().ok_or_else(|| {
+                        CoreError::Compile(format!("function type index {ty} out of bounds"))
+                    })?);
+                }
+            }
+            wasmparser::Payload::CodeSectionStart { .. } => break,
+            _ => {}
+        }
+    }
+    Ok(params)
 }
 
 /// A guest memory type was shared.
@@ -80,6 +125,15 @@ impl fmt::Display for SharedMemoryRefused {
 
 struct Interruptible {
     imported: bool,
+    /// Set when the module gets a fuel meter.
+    meter: Option<Meter>,
+}
+
+struct Meter {
+    /// Parameter counts of the defined functions.
+    params: Vec<u32>,
+    /// The index of the next body among them.
+    next: usize,
 }
 
 impl Interruptible {
@@ -92,6 +146,14 @@ impl Interruptible {
             page_size_log2: None,
         };
         imports.import(IMPORT_MODULE, IMPORT_NAME, page);
+        if self.meter.is_some() {
+            let fuel = wasm_encoder::GlobalType {
+                val_type: wasm_encoder::ValType::I64,
+                mutable: true,
+                shared: false,
+            };
+            imports.import(IMPORT_MODULE, fuel::IMPORT_NAME, fuel);
+        }
         self.imported = true;
     }
 }
@@ -129,6 +191,11 @@ impl Reencode for Interruptible {
         Ok(memory + 1)
     }
 
+    /// With a meter, the fuel global comes first.
+    fn global_index(&mut self, global: u32) -> Result<u32, Failure> {
+        Ok(global + u32::from(self.meter.is_some()))
+    }
+
     fn parse_import_section(
         &mut self,
         imports: &mut ImportSection,
@@ -158,14 +225,72 @@ impl Reencode for Interruptible {
         code: &mut wasm_encoder::CodeSection,
         func: wasmparser::FunctionBody<'_>,
     ) -> Result<(), Failure> {
-        let mut f = self.new_function_with_parsed_locals(&func)?;
+        let mut locals = Vec::new();
+        let mut declared = 0u32;
+        for pair in func.get_locals_reader()? {
+            let (count, ty) = pair?;
+            declared = declared.saturating_add(count);
+            locals.push((count, self.val_type(ty)?));
+        }
+        let fuel_local = match &mut self.meter {
+            Some(meter) => {
+                let params = meter.params.get(meter.next).copied().unwrap_or(0);
+                meter.next += 1;
+                locals.push((1, wasm_encoder::ValType::I64));
+                Some(params.saturating_add(declared))
+            }
+            None => None,
+        };
+        let mut f = Function::new(locals);
         check(&mut f);
         let mut reader = func.get_operators_reader()?;
+        let Some(local) = fuel_local else {
+            while !reader.eof() {
+                let instruction = self.parse_instruction(&mut reader)?;
+                f.instruction(&instruction);
+                if matches!(instruction, Instruction::Loop(_)) {
+                    check(&mut f);
+                }
+            }
+            code.function(&f);
+            return Ok(());
+        };
+        let mut ops = Vec::new();
         while !reader.eof() {
-            let instruction = self.parse_instruction(&mut reader)?;
-            f.instruction(&instruction);
-            if matches!(instruction, Instruction::Loop(_)) {
-                check(&mut f);
+            ops.push(reader.read()?);
+        }
+        let costs = fuel::costs(&ops);
+        if fuel::has_handlers(&ops) {
+            fuel::charge_global(&mut f, costs.entry);
+            for (i, op) in ops.into_iter().enumerate() {
+                let is_loop = matches!(op, wasmparser::Operator::Loop { .. });
+                f.instruction(&self.instruction(op)?);
+                if is_loop {
+                    check(&mut f);
+                    fuel::charge_global(&mut f, costs.loops.get(&i).copied().unwrap_or(1));
+                }
+            }
+        } else {
+            fuel::reload(&mut f, local);
+            fuel::charge_local(&mut f, local, costs.entry);
+            let mut depth = fuel::Depth::default();
+            for (i, op) in ops.into_iter().enumerate() {
+                let (call, is_loop) = (
+                    fuel::is_call(&op),
+                    matches!(op, wasmparser::Operator::Loop { .. }),
+                );
+                if call || depth.leaves_body(&op) {
+                    fuel::flush(&mut f, local);
+                }
+                depth.after(&op);
+                f.instruction(&self.instruction(op)?);
+                if call {
+                    fuel::reload(&mut f, local);
+                }
+                if is_loop {
+                    check(&mut f);
+                    fuel::charge_local(&mut f, local, costs.loops.get(&i).copied().unwrap_or(1));
+                }
             }
         }
         code.function(&f);
@@ -337,7 +462,7 @@ mod tests {
     use super::*;
 
     fn instrumented(wat: &str) -> Vec<u8> {
-        instrument(&wat::parse_str(wat).unwrap()).unwrap()
+        instrument(&wat::parse_str(wat).unwrap(), false).unwrap()
     }
 
     #[test]
@@ -416,7 +541,7 @@ mod tests {
             r#"(module (memory 1 1 shared))"#,
             r#"(module (import "env" "m" (memory 1 1 shared)))"#,
         ] {
-            let err = instrument(&wat::parse_str(wat).unwrap()).unwrap_err();
+            let err = instrument(&wat::parse_str(wat).unwrap(), false).unwrap_err();
             assert!(
                 matches!(&err, CoreError::Compile(m) if m.contains("shared memory") && m.contains("js engine")),
                 "{err:?}"

@@ -3,7 +3,8 @@
 //! - [`CoreEngine`]: the shared Wasmtime engines of one [`EngineConfig`] (fuel metering on or
 //!   off, stack size). Deadlines and cancellation: core modules are compiled with interrupt
 //!   checks a watchdog thread trips (`interrupt`), components use epoch interruption; both
-//!   have a 1 ms resolution.
+//!   have a 1 ms resolution. Fuel: core modules get the js engine's meter compiled in (`fuel`),
+//!   components use Wasmtime's.
 //! - [`Compiled`]: a core module or a component, from [`CoreEngine::compile`] or through the
 //!   verified `.cwasm` cache of [`CoreEngine::compile_cached`].
 //! - [`CoreEngine::run`]: one [`RunRequest`] (a command, an exported function, or a JSON call)
@@ -20,6 +21,7 @@ mod component;
 mod deadline;
 mod engine;
 mod error;
+mod fuel;
 mod interrupt;
 mod limits;
 mod module;

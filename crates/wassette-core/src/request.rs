@@ -16,10 +16,11 @@ pub struct Limits {
     /// counted; a module whose initial memory is already over it fails with `memory-limit`.
     pub max_memory_bytes: usize,
     /// Wall clock from instantiation to the end of the call; past it the run traps `timeout`
-    /// within about a millisecond (epoch interruption).
+    /// within about a millisecond (interrupt checks for modules, epochs for components).
     pub timeout: Duration,
-    /// Instruction budget in Wasmtime fuel units; `None` runs unmetered. Only an engine created
-    /// with `EngineConfig::fuel` can meter.
+    /// Instruction budget; `None` runs unmetered. Only an engine created with
+    /// `EngineConfig::fuel` can meter. Core modules count in the units of the js engine's meter
+    /// (see `fuel`; at most i64::MAX), components in Wasmtime's fuel units.
     pub fuel: Option<u64>,
     /// Bytes of stdout and stderr together. The write that crosses it is cut at the cap, then the
     /// run traps `output-limit`.

@@ -17,9 +17,10 @@ pub(crate) trait Limited: Send + 'static {
     fn limiter(&mut self) -> &mut MemoryLimiter;
 }
 
-/// A store for one run under `limits`, its memory limiter attached. `metered`: the engine consumes fuel, so the store needs
-/// a budget even when the run is unmetered. Deadlines are the caller's (epochs for components,
-/// the watchdog for modules).
+/// A store for one run under `limits`, its memory limiter attached. `metered`: the engine
+/// consumes Wasmtime fuel (components on a metered engine), so the store needs a budget even
+/// when the run is unmetered. Deadlines are the caller's (epochs for components, the watchdog
+/// for modules), and so is the fuel of modules (their own meter, see `fuel`).
 pub(crate) fn new_store<T: Limited>(
     engine: &Engine,
     data: T,
@@ -36,18 +37,24 @@ pub(crate) fn new_store<T: Limited>(
     Ok(store)
 }
 
-/// The outcome of a run that started at `started` and ended with `result`.
+/// The Wasmtime fuel a store metered by the engine consumed of `limits.fuel`.
+pub(crate) fn engine_fuel_consumed<T>(store: &Store<T>, limits: &Limits) -> Option<u64> {
+    limits
+        .fuel
+        .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)))
+}
+
+/// The outcome of a run that started at `started` and ended with `result`, having consumed
+/// `fuel_consumed` of its budget.
 pub(crate) fn finish<T: Limited>(
     mut store: Store<T>,
     sink: &OutputSink,
     limits: &Limits,
     started: Instant,
     result: wasmtime::Result<Completed>,
+    fuel_consumed: Option<u64>,
 ) -> Outcome {
     let elapsed = started.elapsed();
-    let fuel_consumed = limits
-        .fuel
-        .map(|budget| budget.saturating_sub(store.get_fuel().unwrap_or(0)));
     let limiter = store.data_mut().limiter();
     let (memory_used_bytes, memory_grow_failures) =
         (limiter.peak() as u64, limiter.grow_failures());

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
-use wassette_core::{CoreError, Limits, RunControl, Stream, TrapCode, Val};
+use wassette_core::{CoreError, Limits, Outcome, RunControl, RunRequest, Stream, TrapCode, Val};
 
 /// Writes "0123456789" to stdout, "abcdefghij" to stderr, then "0123456789" to stdout again.
 const CHATTY: &str = r#"
@@ -237,6 +237,89 @@ fn fuel_runs_out_deterministically() {
     // A metered engine can still run without a budget; nothing is reported then.
     let free = run_with(&e, COUNT_TO_1000, &command(), &limits());
     assert_eq!((free.trap, free.fuel_consumed), (None, None));
+}
+
+fn fuel_of(wat: &str, request: &RunRequest, budget: u64) -> Outcome {
+    let l = Limits {
+        fuel: Some(budget),
+        ..limits()
+    };
+    run_with(&metered(), wat, request, &l)
+}
+
+/// The meter's units are the js engine's: each function charges its instructions outside loops
+/// on entry (the final `end` included), each loop its own instructions per iteration.
+#[test]
+fn fuel_is_one_unit_per_instruction_of_each_region_entered() {
+    // Entry: loop + end = 2; the loop: 9 instructions, 1000 times.
+    let out = fuel_of(COUNT_TO_1000, &command(), 1_000_000);
+    assert_eq!((out.trap, out.fuel_consumed), (None, Some(9002)));
+
+    // Calls: the callee's charges reach the caller's cached count. The loop body is 11
+    // instructions plus the callee's 2 (i32.const, end), 10 times, and the entry's 2.
+    let calls = r#"(module (memory (export "memory") 1)
+      (func $f (result i32) (i32.const 7))
+      (func (export "_start") (local $i i32)
+        (loop $l (drop (call $f))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))))"#;
+    assert_eq!(
+        fuel_of(calls, &command(), 1_000_000).fuel_consumed,
+        Some(132)
+    );
+
+    // A function with an exception handler meters through the global; a throw is caught in
+    // each of 10 iterations: 14 instructions in the loop plus the thrower's 2, and the entry's 2.
+    let handlers = r#"(module (memory (export "memory") 1)
+      (tag $e)
+      (func $thrower (throw $e))
+      (func (export "_start") (local $i i32)
+        (loop $l
+          (block $caught (try_table (catch $e $caught) (call $thrower)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))))"#;
+    assert_eq!(
+        fuel_of(handlers, &command(), 1_000_000).fuel_consumed,
+        Some(162)
+    );
+    let out = fuel_of(handlers, &command(), 100);
+    assert_eq!(
+        (out.trap, out.fuel_consumed),
+        (Some(TrapCode::OutOfFuel), Some(100))
+    );
+}
+
+#[test]
+fn fuel_runs_out_inside_a_callee_and_the_guest_s_own_traps_stay_its_own() {
+    let deep = r#"(module (memory (export "memory") 1)
+      (func $spin (loop $l (br $l)))
+      (func (export "_start") (call $spin)))"#;
+    let out = fuel_of(deep, &command(), 5000);
+    assert_eq!(
+        (out.trap, out.fuel_consumed),
+        (Some(TrapCode::OutOfFuel), Some(5000))
+    );
+
+    let own = r#"(module (memory (export "memory") 1) (func (export "_start") (unreachable)))"#;
+    let out = fuel_of(own, &command(), 5000);
+    assert_eq!(out.trap, Some(TrapCode::Unreachable), "{:?}", out.message);
+}
+
+/// The fuel global is the module's first global; the guest's own globals move up one and keep
+/// working (reads, writes, exports, initializers).
+#[test]
+fn guest_globals_keep_working_under_the_meter() {
+    let wat = r#"(module (memory (export "memory") 1)
+      (global $base i32 (i32.const 40))
+      (global $g (export "g") (mut i32) (global.get $base))
+      (func (export "bump") (result i32)
+        (global.set $g (i32.add (global.get $g) (i32.const 2)))
+        (global.get $g)))"#;
+    let out = fuel_of(wat, &function("bump", vec![]), 1000);
+    assert_eq!(out.trap, None, "{:?}", out.message);
+    assert_eq!(out.returns, vec![Val::I32(42)]);
+    // global.get, i32.const, i32.add, global.set, global.get, end.
+    assert_eq!(out.fuel_consumed, Some(6));
 }
 
 #[test]

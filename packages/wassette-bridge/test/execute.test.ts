@@ -9,6 +9,7 @@ import {
   type ComponentHandle,
   ComponentPermissions,
   type ExecutionEvent,
+  type ExecutionRequest,
   type ExecutionResult,
   WassetteClient,
 } from '../src/index.js';
@@ -563,6 +564,55 @@ describe.each(engines)('execution on the %s engine', (engine) => {
       Array.from({ length: 24 }, (_, i) => client.execute(h, { kind: 'command', args: [`run-${i}`] })),
     );
     for (const [i, r] of results.entries()) expect(text(r.stdout)).toBe(`guest-echo.wasm\nrun-${i}\n`);
+  });
+});
+
+// Both engines meter core modules with the same instrumentation, so their fuel is the same
+// number. Without the addon there is one engine and nothing to compare; CI builds the addon and
+// sets PORTALIS_REQUIRE_NATIVE=1, which makes select-engine.test.ts fail if it is missing.
+describe.runIf(engines.includes('wasmtime'))('fuel units across engines', () => {
+  const clients = { js: new WassetteClient({ engine: 'js' }), wasmtime: new WassetteClient({ engine: 'wasmtime' }) };
+  afterAll(async () => {
+    await Promise.all(Object.values(clients).map((c) => c.close()));
+  });
+
+  async function spentOnEach(input: string | Uint8Array, request: ExecutionRequest, fuel = 1e12) {
+    const spent: Record<string, number | undefined> = {};
+    for (const [name, c] of Object.entries(clients)) {
+      const h = await c.load(typeof input === 'string' ? fixturePath(input) : input, { limits: { fuel } });
+      const r = await c.execute(h, request);
+      spent[name] = r.fuelConsumed;
+      if (r.trap !== 'out-of-fuel') expect(r.success, `${name}: ${r.error?.message}`).toBe(true);
+      else expect(r.fuelConsumed).toBe(fuel);
+    }
+    return spent;
+  }
+
+  it('one unit per instruction of each region entered, on both engines', async () => {
+    // Entry: loop + end = 2; the loop: 9 instructions, 1000 times.
+    const count = await watToWasm(`(module (memory (export "memory") 1)
+      (func (export "_start") (local $i i32)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                 (br_if $l (i32.lt_u (local.get $i) (i32.const 1000))))))`);
+    expect(await spentOnEach(count, { kind: 'command' })).toEqual({ js: 9002, wasmtime: 9002 });
+  });
+
+  it('the same fuel for commands, calls, JSON calls, memory growth and running out', async () => {
+    const cases: [string, ExecutionRequest, number?][] = [
+      ['guest-echo.wasm', { kind: 'command', args: ['a', 'b'], stdin: 'input\n' }],
+      ['calc.wasm', { kind: 'function', name: 'add', args: [2, 3] }],
+      ['guest-json.wasm', { kind: 'json', name: 'echo', input: { hello: 'world', n: [1, 2, 3] } }],
+      ['guest-grow.wasm', { kind: 'command' }],
+      ['guest-loop.wasm', { kind: 'command' }, 123_457],
+      // AssemblyScript output: its runtime, a matrix product and a checksum.
+      ['kernel.wasm', { kind: 'function', name: 'matmul', args: [2] }],
+      ['kernel.wasm', { kind: 'function', name: 'checksum', args: [4096, 3] }],
+    ];
+    for (const [file, request, fuel] of cases) {
+      const spent = await spentOnEach(file, request, fuel);
+      expect(spent.js, file).toBeGreaterThan(0);
+      expect(spent.wasmtime, file).toBe(spent.js);
+    }
   });
 });
 

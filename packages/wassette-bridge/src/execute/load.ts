@@ -11,7 +11,7 @@ import { type ValidateOptions, validateWasm, type WasmInput } from '../validate/
 import type { ComponentHandle } from './types.js';
 
 /** Bump when an instrumentation pass changes, so that old disk entries are not reused. */
-const INSTRUMENT_VERSION = 3;
+const INSTRUMENT_VERSION = 4;
 const PAGE = 65536;
 const WASI = 'wasi_snapshot_preview1';
 const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILURES_EXPORT]);
@@ -230,8 +230,10 @@ export class ModuleLoader {
     const module = wasmBinary.decodeModule(bytes);
     try {
       wasmBinary.capMemory(module, capPages);
-      wasmBinary.countGrowFailures(module);
+      // The meter goes in before the grow counter, so it charges the guest's instructions only:
+      // the same units as the wasmtime engine's meter, which has no grow counter.
       if (fuel !== undefined) wasmBinary.injectFuelMeter(module, BigInt(fuel));
+      wasmBinary.countGrowFailures(module);
     } catch (e) {
       if (e instanceof wasmBinary.InstrumentError) {
         if (e.code === 'memory-minimum-over-cap')
