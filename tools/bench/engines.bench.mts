@@ -7,14 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ComponentHandle, type ExecutionResult, WassetteClient } from '@portalis/wassette-bridge';
 import { buildFixtures } from '../build-fixtures.mts';
+import { buildKernel } from './c-kernel.mts';
 import type { BenchSection } from './run.mts';
 import { elapsedUs, median, met, mib, ms, p95, us, x } from './stats.mts';
 import { syntheticModule } from './synthetic.mts';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
 const ROUNDS = 10;
 const RUNS = 200;
 const C_ROUNDS = 5;
@@ -96,52 +95,57 @@ function parseKernel(label: string, out: string): { result: string; ms: number }
 }
 
 async function kernels({ js, wt }: Clients): Promise<string[]> {
-  const src = join(here, 'exec-kernel.c');
   const tmp = mkdtempSync(join(tmpdir(), 'portalis-engines-bench-'));
   try {
-    const native = join(tmp, 'kernel');
-    const wasm = join(tmp, 'kernel.wasm');
-    try {
-      execFileSync('gcc', ['-O2', '-o', native, src], { stdio: 'pipe' });
-      execFileSync('clang', ['-O2', '--target=wasm32-wasi', '-o', wasm, src], { stdio: 'pipe' });
-    } catch (e) {
-      const why = (e as Error).message.split('\n')[0];
-      return [
-        `| C kernels | skipped | skipped | - | - | <= 1.3x native | skipped: gcc or clang with wasi-libc missing (${why}) |`,
-      ];
-    }
-    const bytes = new Uint8Array(readFileSync(wasm));
-    const handles: Array<[string, WassetteClient, ComponentHandle]> = [
-      ['js', js, await js.load(bytes, { name: 'kernel' })],
-      ['wasmtime', wt, await wt.load(bytes, { name: 'kernel' })],
-      ['wasmtime fuel', wt, await wt.load(bytes, { name: 'kernel', limits: { fuel: 1e15 } })],
-    ];
+    const build = buildKernel(tmp);
+    if ('skipped' in build)
+      return [`| C kernels | skipped | skipped | - | - | <= 1.3x native | skipped: ${build.skipped} |`];
     const rows: string[] = [];
-    for (const [label, args] of [
-      ['matmul 256x256 f64, 12 times', ['matmul', '256', '12']],
-      ['CRC-32 of 4 MiB, 12 times', ['crc32', '4096', '12']],
-    ] as const) {
-      const want = parseKernel('native', execFileSync(native, args, { encoding: 'utf8' })).result;
-      const times = new Map<string, number[]>([['native', []], ...handles.map(([n]) => [n, []] as [string, number[]])]);
-      for (const [name, client, h] of handles) {
-        const r = ok(name, await client.execute(h, { kind: 'command', args: [...args] }));
-        if (parseKernel(name, new TextDecoder().decode(r.stdout)).result !== want)
-          throw new Error(`${name}: result differs`);
+    const variants: Array<[string, string | undefined]> = [
+      ['', build.wasm],
+      [`; clang + binaryen \`wasm-opt -O2\``, build.optimized],
+    ];
+    for (const [suffix, file] of variants) {
+      if (!file) {
+        rows.push(`| C kernels${suffix} | skipped | skipped | - | - | (report) | skipped: ${build.optimizedSkipped} |`);
+        continue;
       }
-      for (let r = 0; r < C_ROUNDS; r++) {
-        times.get('native')?.push(parseKernel('native', execFileSync(native, args, { encoding: 'utf8' })).ms);
+      const target = suffix === '';
+      const bytes = new Uint8Array(readFileSync(file));
+      const handles: Array<[string, WassetteClient, ComponentHandle]> = [
+        ['js', js, await js.load(bytes, { name: 'kernel' })],
+        ['wasmtime', wt, await wt.load(bytes, { name: 'kernel' })],
+        ['wasmtime fuel', wt, await wt.load(bytes, { name: 'kernel', limits: { fuel: 1e15 } })],
+      ];
+      for (const [label, args] of [
+        ['matmul 256x256 f64, 12 times', ['matmul', '256', '12']],
+        ['CRC-32 of 4 MiB, 12 times', ['crc32', '4096', '12']],
+      ] as const) {
+        const want = parseKernel('native', execFileSync(build.native, args, { encoding: 'utf8' })).result;
+        const times = new Map<string, number[]>([
+          ['native', []],
+          ...handles.map(([n]) => [n, []] as [string, number[]]),
+        ]);
         for (const [name, client, h] of handles) {
-          const res = ok(name, await client.execute(h, { kind: 'command', args: [...args] }));
-          times.get(name)?.push(parseKernel(name, new TextDecoder().decode(res.stdout)).ms);
+          const r = ok(name, await client.execute(h, { kind: 'command', args: [...args] }));
+          if (parseKernel(name, new TextDecoder().decode(r.stdout)).result !== want)
+            throw new Error(`${name}: result differs`);
         }
+        for (let r = 0; r < C_ROUNDS; r++) {
+          times.get('native')?.push(parseKernel('native', execFileSync(build.native, args, { encoding: 'utf8' })).ms);
+          for (const [name, client, h] of handles) {
+            const res = ok(name, await client.execute(h, { kind: 'command', args: [...args] }));
+            times.get(name)?.push(parseKernel(name, new TextDecoder().decode(res.stdout)).ms);
+          }
+        }
+        const n = median(times.get('native') as number[]);
+        const j = median(times.get('js') as number[]);
+        const w = median(times.get('wasmtime') as number[]);
+        const f = median(times.get('wasmtime fuel') as number[]);
+        rows.push(
+          `| C ${label}, kernel clock${suffix} | ${ms(j)} (${x(j / n)} native) | ${ms(w)} (${x(w / n)} native); with fuel ${ms(f)} (${x(f / n)}) | gcc -O2 native ${ms(n)} | wasmtime / native ${x(w / n)}; fuel overhead ${(((f - w) / w) * 100).toFixed(1)}% | ${target ? 'wasmtime within 1.3x native C' : '(report)'} | ${target ? met(w / n <= 1.3) : 'n/a'} |`,
+        );
       }
-      const n = median(times.get('native') as number[]);
-      const j = median(times.get('js') as number[]);
-      const w = median(times.get('wasmtime') as number[]);
-      const f = median(times.get('wasmtime fuel') as number[]);
-      rows.push(
-        `| C ${label}, kernel clock | ${ms(j)} (${x(j / n)} native) | ${ms(w)} (${x(w / n)} native); with fuel ${ms(f)} (${x(f / n)}) | gcc -O2 native ${ms(n)} | wasmtime / native ${x(w / n)}; fuel overhead ${(((f - w) / w) * 100).toFixed(1)}% | wasmtime within 1.3x native C | ${met(w / n <= 1.3)} |`,
-      );
     }
     return rows;
   } finally {
@@ -265,7 +269,7 @@ export async function run(): Promise<BenchSection> {
   return {
     title: 'Engines: js and wasmtime side by side',
     markdown: [
-      `Both engines through the same \`WassetteClient\` calls in one process (${probe.version}; V8 ${process.versions.v8}). Latency rows: ${ROUNDS} interleaved rounds of ${RUNS} awaited calls per contender after a warm-up, median and p95; every call is a fresh instance (js) or a fresh \`Store\` (wasmtime), and the wasmtime time includes the napi call and the libuv thread hop. The js engine runs pooled (worker threads, unmetered) or in-thread (metered, which in-thread requires); wasmtime runs unmetered unless the row says fuel. C kernels: tools/bench/exec-kernel.c built at bench time with \`gcc -O2\` and \`clang -O2 --target=wasm32-wasi\`, ${C_ROUNDS} rounds, the program's own CLOCK_MONOTONIC around its computation. Loading: a ${mib(1024 * 1024)} synthetic module (tools/bench/synthetic.mts), ${LOAD_ROUNDS} rounds, each with a new cache dir: the first client compiles, a second client (empty memory cache) loads from disk. Stability: RSS of the whole process.`,
+      `Both engines through the same \`WassetteClient\` calls in one process (${probe.version}; V8 ${process.versions.v8}). Latency rows: ${ROUNDS} interleaved rounds of ${RUNS} awaited calls per contender after a warm-up, median and p95; every call is a fresh instance (js) or a fresh \`Store\` (wasmtime), and the wasmtime time includes the napi call and the libuv thread hop. The js engine runs pooled (worker threads, unmetered) or in-thread (metered, which in-thread requires); wasmtime runs unmetered unless the row says fuel. C kernels: tools/bench/exec-kernel.c built at bench time with \`gcc -O2\` and Debian's \`clang -O2 --target=wasm32-wasi\` (the target rows), and the same wasm after binaryen's \`wasm-opt -O2\` (which clang runs by itself whenever it finds a wasm-opt on PATH, as under \`npm run\`, where the binaryen package puts one; tools/bench/c-kernel.mts keeps it off clang's PATH so the two builds stay apart), ${C_ROUNDS} rounds, the program's own CLOCK_MONOTONIC around its computation. Loading: a ${mib(1024 * 1024)} synthetic module (tools/bench/synthetic.mts), ${LOAD_ROUNDS} rounds, each with a new cache dir: the first client compiles, a second client (empty memory cache) loads from disk. Stability: RSS of the whole process.`,
       '',
       '| case | js | wasmtime | baseline | ratio | target | met? |',
       '| --- | --- | --- | --- | --- | --- | --- |',

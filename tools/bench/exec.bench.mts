@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import createPlugin, { type Plugin } from '@extism/extism';
 import { type ComponentHandle, type ExecutionResult, WassetteClient } from '@portalis/wassette-bridge';
 import { buildFixtures, watToWasm } from '../build-fixtures.mts';
+import { buildKernel } from './c-kernel.mts';
 import type { BenchSection } from './run.mts';
 import { elapsedUs, median, met, mib, ms, p95, us, x } from './stats.mts';
 
@@ -273,23 +274,11 @@ function parseKernel(label: string, out: string): { result: string; ms: number }
 }
 
 async function nativeVsWasm(client: WassetteClient): Promise<CResult> {
-  const src = join(here, 'exec-kernel.c');
   const tmp = mkdtempSync(join(tmpdir(), 'portalis-exec-bench-'));
   try {
-    const native = join(tmp, 'kernel');
-    const wasm = join(tmp, 'kernel.wasm');
-    try {
-      execFileSync('gcc', ['-O2', '-o', native, src], { stdio: 'pipe' });
-    } catch (e) {
-      return { skipped: `gcc failed or is missing (${(e as Error).message.split('\n')[0]})` };
-    }
-    try {
-      execFileSync('clang', ['-O2', '--target=wasm32-wasi', '-o', wasm, src], { stdio: 'pipe' });
-    } catch (e) {
-      return {
-        skipped: `clang with wasi-libc is not available (${(e as Error).message.split('\n')[0]}); install clang, lld, wasi-libc and libclang-rt-14-dev-wasm32`,
-      };
-    }
+    const build = buildKernel(tmp);
+    if ('skipped' in build) return { skipped: build.skipped };
+    const { native, wasm } = build;
     const bytes = new Uint8Array(readFileSync(wasm));
     const plain = await client.load(bytes, { name: 'kernel' });
     const metered = await client.load(bytes, { name: 'kernel', limits: { fuel: 1e15 } });
@@ -499,7 +488,7 @@ export async function run(): Promise<BenchSection> {
 
   const cNote =
     'rows' in c
-      ? 'The C rows build tools/bench/exec-kernel.c at bench time with `gcc -O2` and `clang -O2 --target=wasm32-wasi` (wasi-libc) and run the wasm as a WASI command on a pooled worker, unmetered and metered (fuel 1e15). "wall" is the whole execution (process start for native; instantiate, run, capture for wasm), "kernel" is the program\'s own CLOCK_MONOTONIC around its computation; the medians are of warm runs. "First run" is the very first execution of the freshly loaded module: V8 starts wasm in its Liftoff baseline code and tiers hot functions up to TurboFan for later calls only, so a long first `_start` runs entirely in Liftoff. The wasm build has no SIMD (no `-msimd128`). Fuel overhead on the AssemblyScript kernel is in the fuel section.'
+      ? 'The C rows build tools/bench/exec-kernel.c at bench time with `gcc -O2` and Debian\'s `clang -O2 --target=wasm32-wasi` (wasi-libc; without binaryen\'s wasm-opt, see the engines section) and run the wasm as a WASI command on a pooled worker, unmetered and metered (fuel 1e15). "wall" is the whole execution (process start for native; instantiate, run, capture for wasm), "kernel" is the program\'s own CLOCK_MONOTONIC around its computation; the medians are of warm runs. "First run" is the very first execution of the freshly loaded module: V8 starts wasm in its Liftoff baseline code and tiers hot functions up to TurboFan for later calls only, so a long first `_start` runs entirely in Liftoff. The wasm build has no SIMD (no `-msimd128`). Fuel overhead on the AssemblyScript kernel is in the fuel section.'
       : `The C rows were skipped: ${c.skipped}.`;
 
   return {
