@@ -1,6 +1,6 @@
 import { Errno, Fdflags, Filetype, Fstflags, Rights, Whence } from './abi.js';
 import { fail, WasiErrnoError } from './errors.js';
-import type { FsDirEntry, FsDirectory } from './fs/backend.js';
+import type { FsDirEntry } from './fs/backend.js';
 import { encodeUtf8 } from './memory.js';
 import type { Descriptor, HostState } from './state.js';
 
@@ -14,32 +14,27 @@ export function refuseIfReadOnly(d: Descriptor): void {
   if (d.readOnly) fail(Errno.PERM, 'the directory was granted read-only');
 }
 
-/** Stdio are streams: positioned calls answer SPIPE before any rights check. */
 /**
- * Asks the backend, in one batch, for the inodes of the entries from `first` that this call can
- * fit in `bufLen` bytes and does not know yet.
+ * Encodes the names of a new listing as UTF-8 in one call: one buffer for the whole listing, each
+ * name a view of it (names cannot contain '/', which separates them). A name with a '/' (no
+ * backend makes one) falls back to encoding each name on its own.
  */
-function fillInodes(dir: FsDirectory, entries: FsDirEntry[], first: number, bufLen: number): void {
-  if (!dir.inodes) return;
-  const missing: FsDirEntry[] = [];
-  for (let i = first, room = bufLen; i < entries.length && room > 0; i++) {
-    const e = entries[i] as FsDirEntry;
-    e.encoded ??= encodeUtf8(e.name);
-    room -= DIRENT_HEADER + e.encoded.length;
-    if (e.ino === undefined) missing.push(e);
+function encodeNames(entries: FsDirEntry[]): void {
+  if (entries.some((e) => e.name.includes('/'))) {
+    for (const e of entries) e.encoded = encodeUtf8(e.name);
+    return;
   }
-  if (missing.length === 0) return;
-  let found: bigint[];
-  try {
-    found = dir.inodes(missing.map((e) => e.name));
-  } catch {
-    return; // each entry then falls back to its own lookup
+  const all = encodeUtf8(entries.map((e) => e.name).join('/'));
+  let start = 0;
+  let k = 0;
+  for (let i = 0; i <= all.length; i++) {
+    if (i < all.length && all[i] !== 0x2f) continue;
+    (entries[k++] as FsDirEntry).encoded = all.subarray(start, i);
+    start = i + 1;
   }
-  missing.forEach((e, i) => {
-    e.ino = found[i] ?? 0n;
-  });
 }
 
+/** Stdio are streams: positioned calls answer SPIPE before any rights check. */
 function refuseStream(d: Descriptor): void {
   if (d.kind === 'stdin' || d.kind === 'stdout' || d.kind === 'stderr') fail(Errno.SPIPE);
 }
@@ -342,13 +337,13 @@ export const fdCalls = {
         { name: '..', filetype: Filetype.DIRECTORY, ino: d.dir.parentIno() },
       ];
       for (const e of d.dir.readdir()) entries.push(e);
+      encodeNames(entries);
       d.listing = { entries };
     }
     const entries = d.listing.entries;
     const mem = s.mem();
     const out = mem.bytes(buf, bufLen);
     const first = c > BigInt(entries.length) ? entries.length : Number(c);
-    fillInodes(d.dir, entries, first, bufLen);
     let used = 0;
     for (let i = first; i < entries.length && used < bufLen; i++) {
       const e = entries[i] as FsDirEntry;

@@ -253,6 +253,17 @@ describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
     expect(g.call.fd_readdir(g.open(3, 'a.txt').fd, 2000, 100, 0n, 0)).toBe(Errno.NOTDIR);
   });
 
+  it('fd_readdir returns non-ASCII names intact, each with its own length', async () => {
+    const names = ['é.txt', '日本', 'a', 'ü-ß-😀'];
+    const g = await setup(Object.fromEntries(names.map((n) => [n, n])));
+    const dir = g.open(3, '.', { oflags: 2, rights: READ_RIGHTS }).fd;
+    for (const size of [40, 4096]) {
+      const { errno, entries } = g.readdir(dir, size);
+      expect(errno).toBe(0);
+      expect(entries.map((e) => e.name).sort()).toEqual(['.', '..', ...names].sort());
+    }
+  });
+
   it('fd_readdir of a held directory reports its own inodes after it is moved and its name reused', async () => {
     const g = await setup({ 'sub/b.txt': 'b', 'sub/c.txt': 'c' });
     const dir = g.open(3, 'sub', { oflags: 2, rights: READ_RIGHTS }).fd;

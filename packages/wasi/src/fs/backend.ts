@@ -85,11 +85,6 @@ export interface FsDirectory {
   /** Times of a child without following it; `null` leaves a time unchanged. */
   setTimes(name: string, atimNs: bigint | null, mtimNs: bigint | null): void;
   readdir(): FsDirEntry[];
-  /**
-   * Inode numbers of several children at once (0 for one that vanished), for `fd_readdir`; a
-   * backend without a cheaper batch leaves it out and the host calls `lookup` per entry.
-   */
-  inodes?(names: readonly string[]): bigint[];
   sync(): void;
   close(): void;
 }

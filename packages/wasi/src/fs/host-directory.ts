@@ -19,6 +19,7 @@ import {
   realpathSync,
   renameSync,
   rmdirSync,
+  type Stats,
   statSync,
   symlinkSync,
   unlinkSync,
@@ -77,7 +78,7 @@ function wrap<T>(f: () => T): T {
   }
 }
 
-function filetypeOf(s: BigIntStats): Filetype {
+function filetypeOf(s: BigIntStats | Stats): Filetype {
   if (s.isFile()) return Filetype.REGULAR_FILE;
   if (s.isDirectory()) return Filetype.DIRECTORY;
   if (s.isSymbolicLink()) return Filetype.SYMBOLIC_LINK;
@@ -164,13 +165,6 @@ export class HostDirectory implements FsBackend {
   }
 }
 
-/** lstat's inode, 0 for a child that is gone; numbers are exact below 2^53, else asked as bigint. */
-function inodeAt(path: string): bigint {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  if (st === undefined) return 0n;
-  return Number.isSafeInteger(st.ino) ? BigInt(st.ino) : lstatSync(path, { bigint: true }).ino;
-}
-
 class HostDir implements FsDirectory {
   /** Prefix for child paths: `/proc/self/fd/N/` or the directory's path with a trailing slash. */
   private readonly prefix: string;
@@ -213,26 +207,6 @@ class HostDir implements FsDirectory {
     } catch {
       return false;
     }
-  }
-
-  /**
-   * Through /proc each lstat costs a magic-link walk (about 1.7x a plain path here), and
-   * without /proc each `at` re-checks the directory (two more syscalls), which dominated
-   * listing a large directory. So the batch goes through the directory's path, checked once
-   * before and once after to lead to the held directory; if it does not (moved, swapped), the
-   * batch is redone through /proc. The answers are inode numbers only, never contents.
-   */
-  inodes(names: readonly string[]): bigint[] {
-    return wrap(() => {
-      if (this.isRoot) return names.map((n) => inodeAt(this.prefix + n));
-      if (this.pathStillHeld()) {
-        const base = `${this.path}/`;
-        const out = names.map((n) => inodeAt(base + n));
-        if (this.pathStillHeld()) return out;
-      }
-      // Without /proc, `at` fails the way every other call on a moved directory does.
-      return names.map((n) => inodeAt(this.viaProc ? this.prefix + n : this.at(n)));
-    });
   }
 
   stat(): FsStat {
@@ -379,6 +353,7 @@ class HostDir implements FsDirectory {
 
   readdir(): FsDirEntry[] {
     return wrap(() => {
+      if (this.readdirInodes) return this.readdirWithStats();
       const out: FsDirEntry[] = [];
       for (const d of readdirSync(this.at('.'), { withFileTypes: true })) {
         let filetype: Filetype = Filetype.UNKNOWN;
@@ -388,10 +363,40 @@ class HostDir implements FsDirectory {
         else if (d.isCharacterDevice()) filetype = Filetype.CHARACTER_DEVICE;
         else if (d.isBlockDevice()) filetype = Filetype.BLOCK_DEVICE;
         else if (d.isSocket()) filetype = Filetype.SOCKET_STREAM;
-        out.push(this.readdirInodes ? { name: d.name, filetype } : { name: d.name, filetype, ino: 0n });
+        out.push({ name: d.name, filetype, ino: 0n });
       }
       return out;
     });
+  }
+
+  /**
+   * The listing with each entry's inode and type from one lstat (the lstat is needed for the
+   * inode anyway, and gives the type too, so the directory is read for names alone, which is
+   * cheaper than with types). The lstats go through the directory's path, checked before and
+   * after to lead to the held directory (a lstat through /proc/self/fd costs about 1.7x one
+   * through a plain path); if it does not, they go through /proc
+   * (or, without /proc, fail as every call on a moved directory does). An entry removed between
+   * the read and its lstat is left out, as if the read had come after. Answers are inode
+   * numbers and types only, never contents.
+   */
+  private readdirWithStats(): FsDirEntry[] {
+    const names = readdirSync(this.at('.'));
+    const statAll = (base: string) => {
+      const out: FsDirEntry[] = [];
+      for (const name of names) {
+        const st = lstatSync(base + name, { throwIfNoEntry: false });
+        if (st === undefined) continue;
+        const ino = Number.isSafeInteger(st.ino) ? BigInt(st.ino) : lstatSync(base + name, { bigint: true }).ino;
+        out.push({ name, filetype: filetypeOf(st), ino });
+      }
+      return out;
+    };
+    if (this.isRoot) return statAll(this.prefix);
+    if (this.pathStillHeld()) {
+      const out = statAll(`${this.path}/`);
+      if (this.pathStillHeld()) return out;
+    }
+    return statAll(this.viaProc ? this.prefix : this.at(''));
   }
 
   sync(): void {
