@@ -25,8 +25,6 @@ export type KernelBuild =
       /** The same after binaryen's `wasm-opt -O2`; undefined (with the reason) when it failed. */
       optimized: string | undefined;
       optimizedSkipped?: string;
-      /** `wasm-opt --version`. */
-      wasmOpt?: string;
     }
   | { skipped: string };
 
@@ -63,9 +61,8 @@ export function buildKernel(dir: string): KernelBuild {
   if (!existsSync(wasmOptBin))
     return { native, wasm, optimized: undefined, optimizedSkipped: 'wasm-opt not installed' };
   try {
-    const wasmOpt = execFileSync(wasmOptBin, ['--version'], { encoding: 'utf8' }).trim();
     execFileSync(wasmOptBin, ['-O2', wasm, '-o', optimized], { stdio: 'pipe' });
-    return { native, wasm, optimized, wasmOpt };
+    return { native, wasm, optimized };
   } catch (e) {
     return { native, wasm, optimized: undefined, optimizedSkipped: `wasm-opt failed (${firstLine(e)})` };
   }

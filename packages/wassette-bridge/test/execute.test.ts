@@ -571,7 +571,11 @@ describe.each(engines)('execution on the %s engine', (engine) => {
 // number. Without the addon there is one engine and nothing to compare; CI builds the addon and
 // sets PORTALIS_REQUIRE_NATIVE=1, which makes select-engine.test.ts fail if it is missing.
 describe.runIf(engines.includes('wasmtime'))('fuel units across engines', () => {
-  const clients = { js: new WassetteClient({ engine: 'js' }), wasmtime: new WassetteClient({ engine: 'wasmtime' }) };
+  const clients: Record<string, WassetteClient> = {};
+  beforeAll(() => {
+    clients.js = new WassetteClient({ engine: 'js' });
+    clients.wasmtime = new WassetteClient({ engine: 'wasmtime' });
+  });
   afterAll(async () => {
     await Promise.all(Object.values(clients).map((c) => c.close()));
   });
