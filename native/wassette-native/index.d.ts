@@ -54,6 +54,13 @@ export declare class NativeModule {
   get metered(): boolean
 }
 
+/**
+ * Lists the directory open as descriptor `fd` of this process: names, inode numbers and types,
+ * without `.` and `..`. An entry whose type the directory records do not carry (some
+ * filesystems) is lstat-ed relative to the directory; one removed meanwhile is left out.
+ */
+export declare function listDirectoryFd(fd: number): Buffer
+
 /** Options of `NativeEngine.compile`. */
 export interface NativeCompileOptions {
   /** Compile for the engine with fuel metering: needed to run with `limits.fuel`. */

@@ -12,6 +12,7 @@
 
 mod engine;
 mod failure;
+mod listing;
 mod outcome;
 mod plan;
 mod reader;

@@ -41,7 +41,7 @@ export type {
   FsOpenFlags,
   FsStat,
 } from './fs/backend.js';
-export type { HostDirectoryOptions } from './fs/host-directory.js';
+export type { DirectoryLister, DirectoryListing, HostDirectoryOptions } from './fs/host-directory.js';
 export { HostDirectory } from './fs/host-directory.js';
 export type { MemoryEntry, MemoryFsOptions } from './fs/memory.js';
 export { MemoryFs } from './fs/memory.js';

@@ -1,5 +1,27 @@
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Errno, Fdflags, Filetype, Fstflags, Rights, Whence } from '../src/index.js';
+import {
+  type DirectoryLister,
+  Errno,
+  Fdflags,
+  Filetype,
+  Fstflags,
+  HostDirectory,
+  type HostDirectoryOptions,
+  Rights,
+  Whence,
+} from '../src/index.js';
 import { FIXTURES, type FsFixture, type Guest, makeGuest, READ_RIGHTS } from './helpers.js';
 
 describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
@@ -313,5 +335,88 @@ describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
     expect(g.call.fd_tell(bad, 0)).toBe(Errno.BADF);
     expect(g.call.fd_write(bad, 0, 0, 0)).toBe(Errno.BADF);
     expect(g.call.fd_prestat_dir_name(bad, 0, 0)).toBe(Errno.BADF);
+  });
+});
+
+describe('fd_readdir with a native lister', () => {
+  let tmp: string;
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A lister built on Node that reads the held directory through /proc, as the addon's does. */
+  function procLister(calls: number[]): DirectoryLister {
+    return (fd) => {
+      calls.push(fd);
+      const base = `/proc/self/fd/${fd}/`;
+      const names = readdirSync(base);
+      const inodes = names.map((n) => lstatSync(base + n, { bigint: true }).ino);
+      const filetypes = names.map((n) => {
+        const s = lstatSync(base + n);
+        return s.isDirectory()
+          ? Filetype.DIRECTORY
+          : s.isSymbolicLink()
+            ? Filetype.SYMBOLIC_LINK
+            : Filetype.REGULAR_FILE;
+      });
+      return { names, inodes, filetypes };
+    };
+  }
+
+  async function setup(options: HostDirectoryOptions): Promise<Guest> {
+    tmp = mkdtempSync(join(tmpdir(), 'portalis-lister-'));
+    mkdirSync(join(tmp, 'sub'));
+    writeFileSync(join(tmp, 'sub', 'a.txt'), 'a');
+    writeFileSync(join(tmp, 'é.txt'), 'e');
+    symlinkSync('sub/a.txt', join(tmp, 'link'));
+    return makeGuest({ preopens: [{ guestPath: '/work', backend: new HostDirectory(tmp, options) }] });
+  }
+
+  function listing(g: Guest, path: string) {
+    const dir = g.open(3, path, { oflags: 2, rights: READ_RIGHTS }).fd;
+    const { errno, entries } = g.readdir(dir, 64);
+    expect(errno).toBe(0);
+    return Object.fromEntries(entries.map((e) => [e.name, { ino: e.ino, type: e.type }]));
+  }
+
+  it.runIf(existsSync('/proc/self/fd'))(
+    'takes names, inodes and types from the lister, for the root and below',
+    async () => {
+      const calls: number[] = [];
+      const g = await setup({ lister: procLister(calls) });
+      const root = listing(g, '.');
+      expect(calls).toHaveLength(1);
+      expect(Object.keys(root).sort()).toEqual(['.', '..', 'link', 'sub', 'é.txt']);
+      expect(root['é.txt']).toEqual({ ino: g.stat(3, 'é.txt').stat.ino, type: Filetype.REGULAR_FILE });
+      expect(root.link?.type).toBe(Filetype.SYMBOLIC_LINK);
+      expect(root.sub).toEqual({ ino: g.stat(3, 'sub').stat.ino, type: Filetype.DIRECTORY });
+      const sub = listing(g, 'sub');
+      expect(calls).toHaveLength(2);
+      expect(sub['a.txt']?.ino).toBe(g.stat(3, 'sub/a.txt').stat.ino);
+    },
+  );
+
+  it('falls back to lstats when the lister throws or answers with mismatched lengths', async () => {
+    let answer: 'throw' | 'short' = 'throw';
+    const g = await setup({
+      lister: () => {
+        if (answer === 'throw') throw new Error('no /proc here');
+        return { names: ['ghost'], inodes: [], filetypes: [] };
+      },
+    });
+    const first = listing(g, '.');
+    answer = 'short';
+    const second = listing(g, 'sub');
+    expect(Object.keys(first).sort()).toEqual(['.', '..', 'link', 'sub', 'é.txt']);
+    expect(first['é.txt']?.ino).toBe(g.stat(3, 'é.txt').stat.ino);
+    expect(Object.keys(second).sort()).toEqual(['.', '..', 'a.txt']);
+    expect(second['a.txt']?.ino).toBe(g.stat(3, 'sub/a.txt').stat.ino);
+  });
+
+  it('is not asked in path mode (no /proc), nor when inodes are off', async () => {
+    const calls: number[] = [];
+    const g = await setup({ useProcFd: false, lister: procLister(calls) });
+    expect(listing(g, 'sub')['a.txt']?.ino).toBe(g.stat(3, 'sub/a.txt').stat.ino);
+    const h = await setup({ readdirInodes: false, lister: procLister(calls) });
+    expect(listing(h, 'sub')['a.txt']?.ino).toBe(0n);
+    expect(calls).toEqual([]);
   });
 });

@@ -19,6 +19,7 @@ export { DEFAULT_CONFIG, WassetteClient } from './client.js';
 export type { LoadConfigOptions } from './config.js';
 export { CONFIG_ENV, loadWassetteConfig } from './config.js';
 export type { Engine, OutputSinks, RunOptions, RunPlan } from './engines/engine.js';
+export { decodeListing, nativeLister } from './engines/js/native-listing.js';
 export type { EngineChoice, EngineInfo, EngineName, EngineProbes, EngineSelection } from './engines/select.js';
 export { defaultProbes, selectEngine } from './engines/select.js';
 export type { BridgeErrorKind, BridgeErrorOptions, TrapCode } from './errors.js';

@@ -120,6 +120,30 @@ export interface HostDirectoryOptions {
    * Default true.
    */
   readdirInodes?: boolean;
+  /**
+   * Reads a held directory's names, inode numbers and types in one pass, given its descriptor;
+   * used on Linux (`/proc/self/fd`) when `readdirInodes` is on, instead of one lstat per entry.
+   * The bridge passes the Wasmtime addon's lister when that addon is built. If it throws, the
+   * listing is made the portable way.
+   */
+  lister?: DirectoryLister;
+}
+
+/** A directory's entries as a native lister reads them (see `HostDirectoryOptions.lister`). */
+export interface DirectoryListing {
+  names: readonly string[];
+  inodes: ArrayLike<bigint>;
+  /** WASI filetype codes, as `Filetype`. */
+  filetypes: ArrayLike<number>;
+}
+
+/** Lists the directory open as host descriptor `fd` (without `.` and `..`). */
+export type DirectoryLister = (fd: number) => DirectoryListing;
+
+/** How a directory answers `readdir`, shared by every directory of a grant. */
+interface ListingMode {
+  inodes: boolean;
+  lister: DirectoryLister | undefined;
 }
 
 /**
@@ -139,11 +163,11 @@ export class HostDirectory implements FsBackend {
   readonly hostPath: string;
 
   private readonly useProcFd: boolean | undefined;
-  private readonly readdirInodes: boolean;
+  private readonly listing: ListingMode;
 
   constructor(hostPath: string, options: HostDirectoryOptions = {}) {
     this.useProcFd = options.useProcFd;
-    this.readdirInodes = options.readdirInodes ?? true;
+    this.listing = { inodes: options.readdirInodes ?? true, lister: options.lister };
     let real: string;
     try {
       real = realpathSync(hostPath);
@@ -161,7 +185,8 @@ export class HostDirectory implements FsBackend {
   openRoot(): FsDirectory {
     const fd = wrap(() => openSync(this.hostPath, constants.O_RDONLY | O_DIRECTORY));
     const viaProc = this.useProcFd ?? existsSync(`/proc/self/fd/${fd}`);
-    return new HostDir(fd, this.hostPath, viaProc, true, this.readdirInodes);
+    const listing = viaProc ? this.listing : { ...this.listing, lister: undefined };
+    return new HostDir(fd, this.hostPath, viaProc, true, listing);
   }
 }
 
@@ -174,7 +199,7 @@ class HostDir implements FsDirectory {
     private readonly path: string,
     private readonly viaProc: boolean,
     private readonly isRoot: boolean,
-    private readonly readdirInodes: boolean,
+    private readonly listing: ListingMode,
   ) {
     // The root is addressed by its path: replacing it needs write access to its parent, which is
     // outside the grant, so no guest can swap it; every directory below goes through its fd.
@@ -259,7 +284,7 @@ class HostDir implements FsDirectory {
       throw this.symlinkOr(name, e);
     }
     wrap(() => this.adopt(fd, name, true));
-    return new HostDir(fd, `${this.path}/${name}`, this.viaProc, false, this.readdirInodes);
+    return new HostDir(fd, `${this.path}/${name}`, this.viaProc, false, this.listing);
   }
 
   openFile(name: string, flags: FsOpenFlags): FsOpened {
@@ -279,7 +304,7 @@ class HostDir implements FsDirectory {
     // open is left unverified (the host fstat's it only when the type matters) unless the path
     // fallback must check identity anyway.
     if (!flags.directory && (flags.write || this.viaProc || this.isRoot)) {
-      const asDir = () => new HostDir(fd, childPath, this.viaProc, false, this.readdirInodes);
+      const asDir = () => new HostDir(fd, childPath, this.viaProc, false, this.listing);
       return { kind: 'file', file: new HostFile(fd, flags.write ? undefined : asDir), unverified: !flags.write };
     }
     let isDir = false;
@@ -290,8 +315,7 @@ class HostDir implements FsDirectory {
       closeSync(fd);
       throw errnoFromNode(e);
     }
-    if (isDir)
-      return { kind: 'directory', directory: new HostDir(fd, childPath, this.viaProc, false, this.readdirInodes) };
+    if (isDir) return { kind: 'directory', directory: new HostDir(fd, childPath, this.viaProc, false, this.listing) };
     return { kind: 'file', file: new HostFile(fd) };
   }
 
@@ -353,7 +377,7 @@ class HostDir implements FsDirectory {
 
   readdir(): FsDirEntry[] {
     return wrap(() => {
-      if (this.readdirInodes) return this.readdirWithStats();
+      if (this.listing.inodes) return this.listNatively() ?? this.readdirWithStats();
       const out: FsDirEntry[] = [];
       for (const d of readdirSync(this.at('.'), { withFileTypes: true })) {
         let filetype: Filetype = Filetype.UNKNOWN;
@@ -367,6 +391,24 @@ class HostDir implements FsDirectory {
       }
       return out;
     });
+  }
+
+  /** The listing from the native lister, or undefined when there is none or it failed. */
+  private listNatively(): FsDirEntry[] | undefined {
+    const lister = this.listing.lister;
+    if (lister === undefined) return undefined;
+    let listing: DirectoryListing;
+    try {
+      listing = lister(this.fd);
+    } catch {
+      return undefined;
+    }
+    const { names, inodes, filetypes } = listing;
+    if (inodes.length !== names.length || filetypes.length !== names.length) return undefined;
+    const out = new Array<FsDirEntry>(names.length);
+    for (let i = 0; i < names.length; i++)
+      out[i] = { name: names[i] as string, filetype: filetypes[i] as Filetype, ino: inodes[i] as bigint };
+    return out;
   }
 
   /**

@@ -5,6 +5,7 @@ import { parseJsonReply } from '../../execute/json-reply.js';
 import type { ExecutionResult } from '../../execute/types.js';
 import type { ImportInfo } from '../../validate/report.js';
 import type { OutputSinks, RunPlan } from '../engine.js';
+import { nativeLister } from './native-listing.js';
 import { classifyTrap, OutputLimitReached } from './traps.js';
 
 const WASI = 'wasi_snapshot_preview1';
@@ -47,7 +48,7 @@ function link(plan: RunPlan, sinks: OutputSinks): Linked {
       preopens: plan.permissions.allowFs
         ? plan.permissions.allowedPaths.map((p) => ({
             guestPath: p.guestPath,
-            backend: new HostDirectory(p.hostPath),
+            backend: new HostDirectory(p.hostPath, { lister: nativeLister() }),
             readOnly: p.readOnly,
           }))
         : [],

@@ -52,6 +52,8 @@ export interface NativeEngine {
 
 export interface NativeAddon {
   NativeEngine: { new (options?: { maxWasmStack?: number }): NativeEngine; wasmtimeVersion(): string };
+  /** Names, inodes and types of the directory open as descriptor `fd` (see native-listing.ts). */
+  listDirectoryFd?(fd: number): Uint8Array;
 }
 
 export const ADDON_PACKAGE = '@portalis/wassette-native';
