@@ -2,7 +2,8 @@
  * Builds every test fixture from source into fixtures/build (git-ignored):
  *   fixtures/wat/NAME.wat            -> NAME.wasm            (wabt; `;; features: simd threads` on line 1 enables proposals)
  *   fixtures/as/NAME.ts              -> NAME.wasm            (AssemblyScript `asc`, optimized; `// asc: FLAGS` on line 1 adds flags)
- *   fixtures/components/NAME/*.wat + world.wit -> NAME.component.wasm (jco componentEmbed + componentNew)
+ *   fixtures/components/NAME/*.wat + world.wit -> NAME.component.wasm (jco componentEmbed + componentNew;
+ *                                       `// wit-deps: wasi@0.2.12` on line 1 adds jco's WASI WIT packages)
  *   the WASI commands in ADAPTED     -> NAME.command.component.wasm (the preview1 module wrapped into a
  *                                       wasi:cli/run component with jco's preview1 command adapter)
  * A stamp of the sources' digest makes a second run with unchanged sources free.
@@ -85,10 +86,31 @@ async function buildAssemblyScript(file: string, outDir: string): Promise<void> 
   });
 }
 
+/**
+ * The WASI 0.2 WIT packages jco ships (lib/wit/builtin/VERSION), each rewritten into the nested
+ * `package NAME { ... }` form, so that a fixture's world.wit can use them without a deps folder.
+ */
+async function wasiWit(version: string): Promise<string> {
+  const dir = join(root, 'node_modules/@bytecodealliance/jco/lib/wit/builtin', version);
+  const out: string[] = [];
+  for (const file of await listFiles(dir)) {
+    if (!file.endsWith('.wit')) continue;
+    const text = await readFile(file, 'utf8');
+    const head = /^package\s+([^;\s]+);/m.exec(text);
+    if (!head) throw new Error(`${file} has no package line`);
+    out.push(`package ${head[1]} {\n${text.replace(head[0], '')}\n}`);
+  }
+  if (out.length === 0) throw new Error(`no WIT under ${dir}: is @bytecodealliance/jco installed?`);
+  return out.join('\n');
+}
+
 async function buildComponent(dir: string, outDir: string): Promise<void> {
   const jco = await import('@bytecodealliance/jco');
   const coreWat = await readFile(join(dir, 'core.wat'), 'utf8');
-  const witSource = await readFile(join(dir, 'world.wit'), 'utf8');
+  let witSource = await readFile(join(dir, 'world.wit'), 'utf8');
+  // A first line `// wit-deps: wasi@0.2.12` adds jco's WASI packages of that version.
+  const deps = /^\/\/\s*wit-deps:\s*wasi@(\S+)/.exec(witSource.split('\n', 1)[0] ?? '')?.[1];
+  if (deps) witSource += `\n${await wasiWit(deps)}`;
   const core = await watToWasm(coreWat, `${basename(dir)}/core.wat`);
   const embedded = await jco.componentEmbed({ binary: core, witSource, stringEncoding: 'utf8' });
   const component = await jco.componentNew(embedded);

@@ -1,5 +1,6 @@
 //! Components: `wasi:cli/run` through WASI preview2 (`wasmtime_wasi::p2`), under the same store
-//! limits as modules. Only commands run in this release; wasi:http is not linked.
+//! limits as modules, with outgoing `wasi:http` checked against the network policy
+//! (`http.rs`). Only commands run in this release.
 
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
@@ -9,18 +10,22 @@ use std::time::Instant;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime_wasi::p2::bindings::sync::CommandPre;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::{WasiHttpCtxView, WasiHttpView};
+use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::call::Completed;
+use crate::http::HttpPolicy;
 use crate::limits::MemoryLimiter;
 use crate::output::{Chunk, OutputSink};
 use crate::session::{self, Limited};
 use crate::{deadline, wasi, CoreError, Limits, Outcome, RunRequest};
 
-/// The interface packages `p2::add_to_linker_sync` provides.
-const PROVIDED_PACKAGES: [&str; 6] = [
+/// The interface packages the linker provides (`p2::add_to_linker_sync` and wasi:http).
+const PROVIDED_PACKAGES: [&str; 7] = [
     "wasi:cli/",
     "wasi:clocks/",
     "wasi:filesystem/",
+    "wasi:http/",
     "wasi:io/",
     "wasi:random/",
     "wasi:sockets/",
@@ -30,7 +35,19 @@ const PROVIDED_PACKAGES: [&str; 6] = [
 pub(crate) struct ComponentHost {
     wasi: WasiCtx,
     table: ResourceTable,
+    http: WasiHttpCtx,
+    http_policy: HttpPolicy,
     limiter: MemoryLimiter,
+}
+
+impl WasiHttpView for ComponentHost {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_policy,
+        }
+    }
 }
 
 impl WasiView for ComponentHost {
@@ -52,6 +69,7 @@ impl Limited for ComponentHost {
 pub(crate) fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<ComponentHost>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
     Ok(linker)
 }
 
@@ -69,9 +87,6 @@ fn link_error(engine: &wasmtime::Engine, component: &Component, e: wasmtime::Err
             "; imports this engine does not provide: {}",
             foreign.join(", ")
         ));
-    }
-    if foreign.iter().any(|n| n.starts_with("wasi:http/")) {
-        message.push_str(" (wasi:http is not linked: components run as wasi:cli commands only)");
     }
     CoreError::Link(message)
 }
@@ -105,6 +120,8 @@ impl ComponentRun<'_> {
         let host = ComponentHost {
             wasi: wasi::context(request, &sink)?.build(),
             table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            http_policy: HttpPolicy::new(&request.network, limits.timeout),
             limiter: MemoryLimiter::new(limits.max_memory_bytes),
         };
         let mut store = session::new_store(self.engine, host, limits, self.metered)?;

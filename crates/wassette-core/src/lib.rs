@@ -22,6 +22,7 @@ mod deadline;
 mod engine;
 mod error;
 mod fuel;
+mod http;
 mod interrupt;
 mod limits;
 mod module;

@@ -2,9 +2,9 @@
 //!
 //! Deny by default: without `allow` or without hosts, TCP, UDP and name lookup are all off.
 //! Otherwise each grant becomes a set of addresses, host names resolved once when the run is
-//! set up, and every connect or send is checked against them. Wasmtime checks addresses, not
-//! names, so a glob such as `*.example.com` cannot be enforced and is refused up front; `*`
-//! alone grants every address.
+//! set up, and every connect or send is checked against them. Wasmtime checks socket
+//! addresses, not names, so a glob such as `*.example.com` grants no socket address (it grants
+//! HTTP requests to matching names, see `http.rs`); `*` alone grants every address.
 //!
 //! Name lookup is allowed when hosts are granted, so that a guest can resolve the names it was
 //! given; the lookup itself is not filtered by name (the address check still applies).
@@ -31,7 +31,7 @@ pub(crate) struct Rules {
 }
 
 impl Rules {
-    /// Resolves every grant; a glob or a name that does not resolve is a `Grant` error.
+    /// Resolves every grant but globs; a name that does not resolve is a `Grant` error.
     pub(crate) fn resolve(hosts: &[HostGrant]) -> Result<Rules, CoreError> {
         let mut rules = Vec::new();
         for grant in hosts {
@@ -42,10 +42,8 @@ impl Rules {
                 continue;
             }
             if host.contains('*') {
-                return Err(CoreError::Grant(format!(
-                    "host `{host}` is a glob, which the Wasmtime engine cannot enforce (it \
-                     checks socket addresses, not names); grant the exact host names instead"
-                )));
+                // Names only: for wasi:http. No socket address matches a glob.
+                continue;
             }
             let literal = host.trim_start_matches('[').trim_end_matches(']');
             if let Ok(ip) = literal.parse::<IpAddr>() {
@@ -109,7 +107,16 @@ pub(crate) fn install(
             .allow_ip_name_lookup(false);
         return Ok(());
     }
-    let rules = Arc::new(Rules::resolve(&policy.hosts)?);
+    let rules = Rules::resolve(&policy.hosts)?;
+    if rules.rules.is_empty() {
+        // Only globs were granted: they are for wasi:http; sockets and name lookup stay off.
+        builder
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        return Ok(());
+    }
+    let rules = Arc::new(rules);
     builder
         .allow_tcp(true)
         .allow_udp(true)
@@ -156,14 +163,16 @@ mod tests {
     }
 
     #[test]
-    fn names_resolve_at_setup_and_globs_are_refused() {
+    fn names_resolve_at_setup_and_globs_grant_no_address() {
         let r = Rules::resolve(&[grant("localhost", Some(9))]).unwrap();
         assert!(r.permits(addr("127.0.0.1:9"), SocketAddrUse::TcpConnect));
         let any = Rules::resolve(&[grant("*", Some(443))]).unwrap();
         assert!(any.permits(addr("203.0.113.7:443"), SocketAddrUse::TcpConnect));
         assert!(!any.permits(addr("203.0.113.7:80"), SocketAddrUse::TcpConnect));
-        let glob = Rules::resolve(&[grant("*.example.com", None)]).unwrap_err();
-        assert!(matches!(glob, CoreError::Grant(m) if m.contains("*.example.com")));
+        // A glob is for wasi:http names; it grants no socket address.
+        let glob = Rules::resolve(&[grant("*.example.com", None)]).unwrap();
+        assert!(!glob.permits(addr("93.184.215.14:443"), SocketAddrUse::TcpConnect));
+        assert!(!glob.permits(addr("0.0.0.0:0"), SocketAddrUse::TcpBind));
     }
 
     #[test]

@@ -1,6 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WassetteClient } from '@portalis/wassette-bridge';
-import { describe, expect, it } from 'vitest';
-import { cli, cliWith, fixturePath, TRAP } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliWith, expectUsage, fixturePath, scratchDir, TRAP } from './helpers.js';
 
 const fx = fixturePath;
 const wasmtime = new WassetteClient().engines().find((e) => e.name === 'wasmtime');
@@ -51,5 +53,38 @@ describe.runIf(wasmtime?.available)('run-wasm on the wasmtime engine', () => {
       'x',
     );
     expect(comp).toMatchObject({ code: 0, stdout: 'guest-echo.command.component.wasm\nx\nin\n' });
+  });
+});
+
+describe('run-wasm --allow-host', () => {
+  it('refuses a malformed destination before running', async () => {
+    for (const bad of ['a b', 'host:99999', 'http://example.com', 'exa_mple.com', ':80']) {
+      expectUsage(await cli('run-wasm', '--allow-host', bad, fx('hello-wasi.wasm')), /--allow-host|HOST\[:PORT\]|port/);
+    }
+  });
+});
+
+describe.runIf(wasmtime?.available)('run-wasm: outgoing HTTP from a component', () => {
+  let server: Server;
+  let port: number;
+  const { write } = scratchDir('portalis-run-http-');
+  beforeAll(async () => {
+    server = createServer((req, res) => res.end(`served ${req.url}\n`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it('reaches a host granted by --allow-host or by the policy, and nothing else', async () => {
+    const run = (...flags: string[]) =>
+      cli('run-wasm', '--engine', 'wasmtime', ...flags, fx('http-get.component.wasm'), `127.0.0.1:${port}`, '/cli');
+    expect(await run()).toMatchObject({ code: 1, stdout: 'handle error 15\n' });
+    expect(await run('--allow-host', `127.0.0.1:${port + 1}`)).toMatchObject({ code: 1, stdout: 'handle error 15\n' });
+    expect(await run('--allow-host', `127.0.0.1:${port}`)).toMatchObject({
+      code: 0,
+      stdout: 'status 200\nserved /cli\n',
+    });
+    const policy = write('net.yaml', 'version: "1.0"\npermissions:\n  network:\n    allow:\n      - host: 127.0.0.1\n');
+    expect(await run('--policy', policy)).toMatchObject({ code: 0, stdout: 'status 200\nserved /cli\n' });
   });
 });

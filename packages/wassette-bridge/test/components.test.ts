@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +97,95 @@ describe.runIf(wasmtime?.available)('WASI preview2 command components on the was
     expect(e).toBeInstanceOf(BridgeError);
     expect((e as BridgeError).kind).toBe('invalid-input');
     expect((e as BridgeError).message).toMatch(/wasi:cli\/run/);
+  });
+});
+
+// http-get.component.wasm (fixtures/components/http-get) GETs http://ARGV1/ARGV2 through
+// wasi:http/outgoing-handler and prints "status N" and the body, or "handle error N" /
+// "response error N" with the wasi:http error-code's case number (15 = HTTP-request-denied,
+// 1 = DNS-error).
+describe.runIf(wasmtime?.available)('outgoing wasi:http on the wasmtime engine', () => {
+  let client: WassetteClient;
+  let server: Server;
+  let port: number;
+  const seen: string[] = [];
+  const sockets = new Set<Socket>();
+  beforeAll(async () => {
+    client = new WassetteClient({ engine: 'wasmtime' });
+    server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      // /stall never answers: the run's deadline must end it.
+      if (req.url === '/stall') return;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`hello ${req.url}\n`);
+    });
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+    await client.close();
+  });
+
+  const get = async (hosts: { host: string; port?: number }[], authority: string, path = '/', timeoutMs?: number) => {
+    const h = await client.load(fixturePath('http-get.component.wasm'));
+    const permissions = {
+      ...ComponentPermissions.none(),
+      allowNetwork: hosts.length > 0,
+      allowedHosts: hosts.map((g) => ({ host: g.host, port: g.port })),
+    };
+    return client.execute(h, {
+      kind: 'command',
+      args: [authority, path],
+      permissions,
+      ...(timeoutMs ? { limits: { maxExecutionTimeMs: timeoutMs } } : {}),
+    });
+  };
+
+  it('sends a granted request and returns the response to the guest', async () => {
+    const r = await get([{ host: '127.0.0.1', port }], `127.0.0.1:${port}`, '/x?y=1');
+    expect(r.exitCode, r.error?.message).toBe(0);
+    expect(text(r.stdout)).toBe('status 200\nhello /x?y=1\n');
+    expect(seen).toContain('/x?y=1');
+  });
+
+  it('denies every request when nothing is granted, and a host or port outside the grants', async () => {
+    const before = seen.length;
+    for (const hosts of [
+      [],
+      [{ host: '127.0.0.1', port: port + 1 }],
+      [{ host: 'localhost' }],
+      [{ host: '10.0.0.1' }],
+    ]) {
+      const r = await get(hosts, `127.0.0.1:${port}`, '/denied');
+      expect(r.exitCode, JSON.stringify(hosts)).toBe(1);
+      expect(text(r.stdout)).toBe('handle error 15\n');
+    }
+    // Nothing reached the server.
+    expect(seen.slice(before)).not.toContain('/denied');
+    // Names are matched as written: `localhost` grants requests to localhost, not to its address.
+    const named = await get([{ host: 'localhost', port }], `localhost:${port}`, '/named');
+    expect(text(named.stdout)).toBe('status 200\nhello /named\n');
+  });
+
+  it('a glob grants matching names only (the request then goes out: here DNS fails)', async () => {
+    const sub = await get([{ host: '*.portalis.invalid' }], 'api.portalis.invalid', '/');
+    expect(text(sub.stdout)).toBe('response error 1\n');
+    const apex = await get([{ host: '*.portalis.invalid' }], 'portalis.invalid', '/');
+    expect(text(apex.stdout)).toBe('handle error 15\n');
+  });
+
+  it('a server that never answers cannot hold the run past its timeout', async () => {
+    const started = Date.now();
+    const r = await get([{ host: '127.0.0.1', port }], `127.0.0.1:${port}`, '/stall', 500);
+    // The request's own timeouts default to 600 s; the run's deadline cut them to what was left.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.trap).toBe('timeout');
+    expect(seen).toContain('/stall');
   });
 });

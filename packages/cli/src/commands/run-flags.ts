@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ExportInfo, PathGrant, WasmNumber } from '@portalis/wassette-bridge';
+import type { ExportInfo, HostGrant, PathGrant, WasmNumber } from '@portalis/wassette-bridge';
 import { parseFuncType } from '@portalis/wassette-bridge';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../io.js';
@@ -41,6 +41,21 @@ export function envPattern(value: string, previous: string[] = []): string[] {
   if (!/^[A-Za-z_*][A-Za-z0-9_*]*$/.test(value))
     throw new InvalidArgumentError('expected a variable name or a glob such as APP_*');
   return [...previous, value];
+}
+
+/**
+ * `--allow-host HOST[:PORT]`: an outgoing destination: a name (`api.example.com`), a glob
+ * (`*.example.com`), an IP address (`127.0.0.1`, `[::1]`) or `*`, optionally with one port.
+ */
+export function hostGrant(value: string, previous: HostGrant[] = []): HostGrant[] {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:\s[\]]+)(?::(\d{1,5}))?$/.exec(value.trim());
+  const host = m?.[1];
+  if (!m || !host || !/^(\*|\[[0-9A-Fa-f:.]+\]|(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?\.?)$/.test(host))
+    throw new InvalidArgumentError('expected HOST[:PORT], such as api.example.com:443, *.example.com, [::1]:8080 or *');
+  if (m[2] === undefined) return [...previous, { host, port: undefined }];
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new InvalidArgumentError(`port ${m[2]} is not between 1 and 65535`);
+  return [...previous, { host, port }];
 }
 
 const DECIMAL = /^(\d+(\.\d*)?|\.\d+)$/;

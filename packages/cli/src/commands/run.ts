@@ -4,6 +4,7 @@ import type {
   ComponentHandle,
   ExecutionRequest,
   ExecutionResult,
+  HostGrant,
   PathGrant,
   Policy,
   RequestCommon,
@@ -21,7 +22,17 @@ import { byteCount } from '../args.js';
 import type { CliIo } from '../io.js';
 import { UsageError } from '../io.js';
 import type { JsonInput } from './run-flags.js';
-import { envEntry, envPattern, fuelUnits, invokeArgs, jsonInput, megabytes, pathGrant, seconds } from './run-flags.js';
+import {
+  envEntry,
+  envPattern,
+  fuelUnits,
+  hostGrant,
+  invokeArgs,
+  jsonInput,
+  megabytes,
+  pathGrant,
+  seconds,
+} from './run-flags.js';
 import { failureExit, failureText, formatReturnValues, RunExit, resultJson } from './run-report.js';
 
 const ENGINES = ['js', 'wasmtime', 'auto'] as const;
@@ -34,6 +45,7 @@ export interface RunFlags {
   dirRo?: PathGrant[];
   env?: Record<string, string>;
   envAllow?: string[];
+  allowHost?: HostGrant[];
   maxMemory?: number;
   timeout?: number;
   fuel?: number;
@@ -89,6 +101,12 @@ export function registerRunCommand(program: Command, io: CliIo, setExit: (code: 
         '--env-allow <PATTERN>',
         'pass host variables matching a name or glob such as APP_* (repeatable)',
       ).argParser(envPattern),
+    )
+    .addOption(
+      new Option(
+        '--allow-host <HOST[:PORT]>',
+        'allow outgoing connections and HTTP requests to a host, glob (*.example.com) or IP, optionally one port (repeatable; components on the wasmtime engine)',
+      ).argParser(hostGrant),
     )
     .option('--policy <FILE>', 'a Wassette policy YAML; the flags above add to what it grants')
     .optionsGroup('Limits (reaching one exits 134):')
@@ -173,8 +191,11 @@ function permissionsFrom(policy: Policy | undefined, flags: RunFlags): Component
   const base = policy?.permissions ?? ComponentPermissions.none();
   const allowedPaths = [...base.allowedPaths, ...(flags.dir ?? []), ...(flags.dirRo ?? [])];
   const allowedEnvVars = [...base.allowedEnvVars, ...(flags.envAllow ?? [])];
+  const allowedHosts = [...base.allowedHosts, ...(flags.allowHost ?? [])];
   return {
     ...base,
+    allowNetwork: base.allowNetwork || allowedHosts.length > 0,
+    allowedHosts,
     allowFs: base.allowFs || allowedPaths.length > 0,
     allowedPaths,
     allowEnv: base.allowEnv || allowedEnvVars.length > 0,
