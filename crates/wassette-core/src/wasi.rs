@@ -18,8 +18,9 @@ pub(crate) fn context(
     let mut b = WasiCtxBuilder::new();
     // Runs are synchronous and already on a thread of their own (a libuv pool thread from Node),
     // so file I/O is done in place rather than handed to tokio's blocking pool and waited for:
-    // a thread hop per call that made small reads several times slower.
-    b.allow_blocking_current_thread(true);
+    // a thread hop per call that made small reads several times slower. Only runs that can do
+    // file I/O get it (it also turns a lone relative sleep into a thread sleep).
+    b.allow_blocking_current_thread(!request.preopens.is_empty());
     b.args(&request.args)
         .envs(&request.env)
         .stdin(MemoryInputPipe::new(request.stdin.clone()))
