@@ -100,16 +100,13 @@ pub(crate) fn install(
     builder: &mut WasiCtxBuilder,
     policy: &NetworkPolicy,
 ) -> Result<(), CoreError> {
-    if !policy.allow || policy.hosts.is_empty() {
-        builder
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false);
-        return Ok(());
-    }
-    let rules = Rules::resolve(&policy.hosts)?;
+    let rules = if policy.allow {
+        Rules::resolve(&policy.hosts)?
+    } else {
+        Rules::default()
+    };
     if rules.rules.is_empty() {
-        // Only globs were granted: they are for wasi:http; sockets and name lookup stay off.
+        // Nothing granted, or only globs (which are for wasi:http): no socket, no name lookup.
         builder
             .allow_tcp(false)
             .allow_udp(false)
