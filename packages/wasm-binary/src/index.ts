@@ -32,6 +32,8 @@ export { decodeExpression, encodeExpression, opcodeName, scanExpression } from '
 export { FUEL_EXPORT, injectFuelMeter } from './instrument/fuel.js';
 export { countGrowFailures, GROW_FAILURES_EXPORT } from './instrument/grow-counter.js';
 export { capMemory, InstrumentError } from './instrument/memory-cap.js';
+export type { PooledMemory } from './instrument/pooled-memory.js';
+export { importDefinedMemory, POOLED_MEMORY_SECTION } from './instrument/pooled-memory.js';
 export type { Preamble, SectionHeader, WasmModule } from './module.js';
 export { decodeModule, encodeModule, readPreamble, readSectionHeaders } from './module.js';
 export type { Feature } from './opcodes.js';

@@ -8,7 +8,9 @@ import {
   FUEL_EXPORT,
   GROW_FAILURES_EXPORT,
   InstrumentError,
+  importDefinedMemory,
   injectFuelMeter,
+  POOLED_MEMORY_SECTION,
   readPreamble,
 } from '../src/index.js';
 
@@ -316,5 +318,97 @@ describe('countGrowFailures', () => {
       injectFuelMeter(m, 1_000_000n);
       expect(WebAssembly.validate(encodeModule(m) as BufferSource), name).toBe(true);
     }
+  });
+});
+
+describe('importDefinedMemory', () => {
+  const NAMES = { module: 'host', name: 'mem' };
+  const WAT = `(module
+    (type $t (func (param i32) (result i32)))
+    (import "env" "f" (func $f (type $t)))
+    (memory (export "memory") 2 5)
+    (data (i32.const 100) "seed")
+    (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+    (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+    (func (export "size") (result i32) (memory.size))
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
+
+  it('makes the memory an import at the same index, recorded in a custom section', async () => {
+    const m = decodeModule(await watToWasm(WAT));
+    expect(importDefinedMemory(m, NAMES)).toEqual({ ...NAMES, initial: 2, maximum: 5 });
+    expect(m.sections.some((s) => s.id === 'memory')).toBe(false);
+    const bytes = encodeModule(m);
+    expect(WebAssembly.validate(bytes as BufferSource)).toBe(true);
+    const compiled = new WebAssembly.Module(bytes as BufferSource);
+    expect(WebAssembly.Module.imports(compiled)).toContainEqual({ module: 'host', name: 'mem', kind: 'memory' });
+    const [section] = WebAssembly.Module.customSections(compiled, POOLED_MEMORY_SECTION);
+    expect(JSON.parse(new TextDecoder().decode(section))).toEqual({ ...NAMES, initial: 2, maximum: 5 });
+    // The host's memory receives the data segments and is the one the module exports and grows.
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 5 });
+    const { exports } = new WebAssembly.Instance(compiled, { env: { f: (x: number) => x }, host: { mem: memory } });
+    expect(exports.memory).toBe(memory);
+    expect(new TextDecoder().decode(new Uint8Array(memory.buffer, 100, 4))).toBe('seed');
+    (exports.poke as (a: number, v: number) => void)(7, 42);
+    expect(new Uint8Array(memory.buffer)[7]).toBe(42);
+    expect((exports.grow as (n: number) => number)(3)).toBe(2);
+    expect((exports.grow as (n: number) => number)(1)).toBe(-1);
+    expect(memory.buffer.byteLength).toBe(5 * 65536);
+  });
+
+  it('adds an import section when the module has none', async () => {
+    const m = decodeModule(await watToWasm('(module (memory 1 1) (func (export "size") (result i32) (memory.size)))'));
+    expect(importDefinedMemory(m, NAMES)).toMatchObject({ initial: 1, maximum: 1 });
+    const bytes = encodeModule(m);
+    expect(WebAssembly.validate(bytes as BufferSource)).toBe(true);
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), {
+      host: { mem: new WebAssembly.Memory({ initial: 1, maximum: 1 }) },
+    });
+    expect((exports.size as () => number)()).toBe(1);
+  });
+
+  it('leaves alone modules it cannot apply to', async () => {
+    for (const wat of [
+      '(module)',
+      '(module (memory 1))', // no maximum: capMemory must run first
+      '(module (import "env" "memory" (memory 1 2)))',
+      ';; features: threads\n(module (memory 1 2 shared))',
+      ';; features: memory64\n(module (memory i64 1 2))',
+    ]) {
+      const m = decodeModule(await watToWasm(wat));
+      const before = encodeModule(m);
+      expect(importDefinedMemory(m, NAMES), wat).toBeUndefined();
+      expect(encodeModule(m), wat).toEqual(before);
+    }
+    const twice = decodeModule(await watToWasm('(module (memory 1 2))'));
+    expect(importDefinedMemory(twice, NAMES)).toBeDefined();
+    expect(importDefinedMemory(twice, NAMES)).toBeUndefined();
+    expect(twice.sections.filter((s) => s.id === 'custom' && s.name === POOLED_MEMORY_SECTION)).toHaveLength(1);
+  });
+
+  it('replaces a section of its name that came with the input', async () => {
+    const m = decodeModule(await watToWasm('(module (memory 1 2))'));
+    const forged = new TextEncoder().encode(JSON.stringify({ module: 'env', name: 'x', initial: 0, maximum: 9999 }));
+    m.sections.push({ id: 'custom', name: POOLED_MEMORY_SECTION, data: forged });
+    importDefinedMemory(m, NAMES);
+    const compiled = new WebAssembly.Module(encodeModule(m) as BufferSource);
+    const sections = WebAssembly.Module.customSections(compiled, POOLED_MEMORY_SECTION);
+    expect(sections.map((b) => JSON.parse(new TextDecoder().decode(b)))).toEqual([
+      { ...NAMES, initial: 1, maximum: 2 },
+    ]);
+  });
+
+  it('keeps every fixture the engine accepts valid, capped, metered and counted', () => {
+    let converted = 0;
+    for (const f of coreFixtures()) {
+      const bytes = fixtureBytes(f);
+      if (!WebAssembly.validate(bytes as BufferSource)) continue;
+      const m = decodeModule(bytes);
+      capMemory(m, 1024);
+      injectFuelMeter(m, 1_000_000n);
+      countGrowFailures(m);
+      if (importDefinedMemory(m, NAMES)) converted++;
+      expect(WebAssembly.validate(encodeModule(m) as BufferSource), f).toBe(true);
+    }
+    expect(converted).toBeGreaterThan(5);
   });
 });

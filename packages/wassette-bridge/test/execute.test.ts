@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { firstValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pooledMemories } from '../src/engines/js/runner.js';
 import {
   BridgeError,
   type ComponentHandle,
@@ -126,6 +127,43 @@ describe.each(engines)('execution on the %s engine', (engine) => {
       expect((await client.execute(calc, { kind: 'function', name: 'add', args: [2, 3] })).returnValue).toEqual([5]);
       // `calls` counts calls in a global: a shared instance would say 2 here.
       expect((await client.execute(calc, { kind: 'function', name: 'calls' })).returnValue).toEqual([0]);
+    });
+
+    it("leaves nothing of one run's memory to the next: writes, traps and growth included", async () => {
+      const bytes = await watToWasm(`
+        (module
+          (memory (export "memory") 1 4)
+          (data (i32.const 16) "seed")
+          (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+          (func (export "poke_then_trap") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)) unreachable)
+          (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "pages") (result i32) (memory.size)))`);
+      const call = async (h: ComponentHandle, name: string, args: number[], isolation?: 'in-thread') =>
+        client.execute(h, { kind: 'function', name, args, isolation });
+      const metered = await client.load(bytes, { name: 'state.wasm', limits: { fuel: 1e6 } });
+      const pooled = await client.load(bytes, { name: 'state.wasm' });
+      for (const [h, isolation] of [
+        [metered, 'in-thread'],
+        [metered, undefined],
+        [pooled, undefined],
+      ] as const) {
+        for (let round = 0; round < 3; round++) {
+          expect((await call(h, 'poke', [100, 99], isolation)).success).toBe(true);
+          expect((await call(h, 'peek', [100], isolation)).returnValue).toEqual([0]);
+          // The data segment is there again after a run overwrote it.
+          await call(h, 'poke', [16, 0x58], isolation);
+          expect((await call(h, 'peek', [16], isolation)).returnValue).toEqual([0x73]);
+          expect((await call(h, 'poke_then_trap', [200, 7], isolation)).trap).toBe('unreachable');
+          expect((await call(h, 'peek', [200], isolation)).returnValue).toEqual([0]);
+          const grown = await call(h, 'grow', [2], isolation);
+          expect(grown.returnValue).toEqual([1]);
+          expect(grown.memoryUsedBytes).toBe(3 * PAGE);
+          const after = await call(h, 'pages', [], isolation);
+          expect(after.returnValue).toEqual([1]);
+          expect(after.memoryUsedBytes).toBe(PAGE);
+        }
+      }
     });
 
     it('refuses bad calls before running anything, each with a clear message', async () => {
@@ -616,6 +654,55 @@ describe.runIf(engines.includes('wasmtime'))('fuel units across engines', () => 
       const spent = await spentOnEach(file, request, fuel);
       expect(spent.js, file).toBeGreaterThan(0);
       expect(spent.wasmtime, file).toBe(spent.js);
+    }
+  });
+});
+
+describe("the js engine's memory pool", () => {
+  const WAT = `(module
+    (memory (export "memory") 3 5)
+    (data (i32.const 8) "abc")
+    (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
+
+  it('gives each run a kept memory, zeroed before it is kept, and never keeps a grown one', async () => {
+    const client = new WassetteClient({ engine: 'js' });
+    try {
+      const h = await client.load(await watToWasm(WAT), { name: 'pool.wasm', limits: { fuel: 1e6 } });
+      const run = (name: string, args: number[]) =>
+        client.execute(h, { kind: 'function', name, args, isolation: 'in-thread' });
+      expect((await run('poke', [100, 99])).success).toBe(true);
+      const kept = pooledMemories(3, 5);
+      expect(kept).toHaveLength(1);
+      const memory = kept[0] as WebAssembly.Memory;
+      // Nothing of the run stays in the host: neither what it wrote nor the data segment.
+      expect(new Uint8Array(memory.buffer).some((b) => b !== 0)).toBe(false);
+      expect((await run('poke', [101, 1])).success).toBe(true);
+      expect(pooledMemories(3, 5)).toEqual([memory]);
+      // A run that grows its memory takes the kept one and does not give it back.
+      expect((await run('grow', [1])).returnValue).toEqual([3]);
+      expect(pooledMemories(3, 5)).toEqual([]);
+      expect(memory.buffer.byteLength).toBe(4 * 65536);
+      expect((await run('poke', [0, 1])).success).toBe(true);
+      expect(pooledMemories(3, 5)).toHaveLength(1);
+      expect(pooledMemories(3, 5)[0]).not.toBe(memory);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('leaves a memory the module imports itself to the module', async () => {
+    const client = new WassetteClient({ engine: 'js' });
+    try {
+      const bytes = await watToWasm(
+        '(module (import "env" "memory" (memory 6 7)) (func (export "size") (result i32) (memory.size)))',
+      );
+      const h = await client.load(bytes, { name: 'imports-memory.wasm', limits: { fuel: 1e6 } });
+      const r = await client.execute(h, { kind: 'function', name: 'size', isolation: 'in-thread' });
+      expect(r.returnValue).toEqual([6]);
+      expect(pooledMemories(6, 7)).toEqual([]);
+    } finally {
+      await client.close();
     }
   });
 });

@@ -11,10 +11,12 @@ import { type ValidateOptions, validateWasm, type WasmInput } from '../validate/
 import type { ComponentHandle } from './types.js';
 
 /** Bump when an instrumentation pass changes, so that old disk entries are not reused. */
-const INSTRUMENT_VERSION = 4;
+const INSTRUMENT_VERSION = 5;
 const PAGE = 65536;
 const WASI = 'wasi_snapshot_preview1';
 const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILURES_EXPORT]);
+/** The import a module's own memory becomes, for the js runner's memory pool (see runner.ts). */
+const POOLED_MEMORY_IMPORT = { module: 'portalis', name: 'memory' };
 
 /** What the caches keep for one (module, engine, limits) triple. */
 interface Entry {
@@ -234,6 +236,8 @@ export class ModuleLoader {
       // the same units as the wasmtime engine's meter, which has no grow counter.
       if (fuel !== undefined) wasmBinary.injectFuelMeter(module, BigInt(fuel));
       wasmBinary.countGrowFailures(module);
+      // Last, once the maximum is capped: the runner hands each instance a pooled, zeroed memory.
+      wasmBinary.importDefinedMemory(module, POOLED_MEMORY_IMPORT);
     } catch (e) {
       if (e instanceof wasmBinary.InstrumentError) {
         if (e.code === 'memory-minimum-over-cap')

@@ -1,5 +1,5 @@
 import { HostDirectory, WasiConfigError, WasiExit, WasiHost, type WasiHostOptions } from '@portalis/wasi';
-import { FUEL_EXPORT, GROW_FAILURES_EXPORT } from '@portalis/wasm-binary';
+import { FUEL_EXPORT, GROW_FAILURES_EXPORT, POOLED_MEMORY_SECTION, type PooledMemory } from '@portalis/wasm-binary';
 import { BridgeError } from '../../errors.js';
 import { parseJsonReply } from '../../execute/json-reply.js';
 import type { ExecutionResult } from '../../execute/types.js';
@@ -18,13 +18,78 @@ function memoryLimits(type: string): { initial: number; maximum: number | undefi
   return { initial: Number(m?.[1] ?? 0), maximum: m?.[2] === undefined ? undefined : Number(m[2]), shared: !!m?.[3] };
 }
 
+/**
+ * Memories kept for reuse on this thread. The loader turns a module's own memory into an import
+ * (`importDefinedMemory`); each run takes a memory of the module's limits from here and gives it
+ * back zeroed when the run is over, unless it grew. V8 reserves, guards and later frees a fresh
+ * memory at a cost of several microseconds; zeroing a small one costs well under one, and
+ * instantiation writes the data segments again, so the guest sees exactly what a fresh memory
+ * would show it. A zeroed memory holds nothing of the run before, so memories of the same limits
+ * serve every module (worker threads receive a new module object with each task).
+ */
+const pools = new Map<string, WebAssembly.Memory[]>();
+/** Above this size zeroing a memory costs about as much as V8 allocating one: such memories are not kept. */
+const POOL_MAX_PAGES = 16;
+/** Memories kept per limits: runs on one thread are sequential, a second covers one nested run. */
+const POOL_DEPTH = 2;
+/** Distinct limits kept at once (the oldest go first), so at most 2 x 8 x 1 MiB per thread. */
+const POOL_KINDS = 8;
+const specs = new WeakMap<WebAssembly.Module, PooledMemory | null>();
+const utf8 = new TextDecoder();
+
+function pooledSpec(module: WebAssembly.Module, plan: RunPlan): PooledMemory | null {
+  let spec = specs.get(module);
+  if (spec !== undefined) return spec;
+  spec = null;
+  const [section] = WebAssembly.Module.customSections(module, POOLED_MEMORY_SECTION);
+  if (section) {
+    const found = JSON.parse(utf8.decode(section)) as PooledMemory;
+    // The loader writes this section (and drops any of the same name that came with the module);
+    // an import the module itself declares is never taken for the pooled one.
+    const declared = plan.imports.some((i) => i.module === found.module && i.name === found.name);
+    if (!declared && Number.isInteger(found.initial) && Number.isInteger(found.maximum)) spec = found;
+  }
+  specs.set(module, spec);
+  return spec;
+}
+
+const poolKey = (spec: PooledMemory): string => `${spec.initial}:${spec.maximum}`;
+
+function takeMemory(spec: PooledMemory): WebAssembly.Memory {
+  return pools.get(poolKey(spec))?.pop() ?? new WebAssembly.Memory({ initial: spec.initial, maximum: spec.maximum });
+}
+
+/** Called once no guest code can run on `memory` again. */
+function giveBack(spec: PooledMemory, memory: WebAssembly.Memory): void {
+  if (spec.initial > POOL_MAX_PAGES) return;
+  const bytes = memory.buffer;
+  if (bytes.byteLength !== spec.initial * 65536) return; // it grew: a fresh one must start small again
+  const key = poolKey(spec);
+  let free = pools.get(key);
+  if (!free) {
+    if (pools.size >= POOL_KINDS) pools.delete(pools.keys().next().value as string);
+    free = [];
+    pools.set(key, free);
+  }
+  if (free.length >= POOL_DEPTH) return;
+  new Uint8Array(bytes).fill(0);
+  free.push(memory);
+}
+
+/** Memories of these limits waiting for reuse on this thread (for tests). */
+export function pooledMemories(initial: number, maximum: number): readonly WebAssembly.Memory[] {
+  return pools.get(`${initial}:${maximum}`) ?? [];
+}
+
 interface Linked {
   imports: WebAssembly.Imports;
   host: WasiHost | undefined;
   memories: WebAssembly.Memory[];
+  /** The pooled memory this run took, and its limits. */
+  pooled?: { spec: PooledMemory; memory: WebAssembly.Memory };
 }
 
-function link(plan: RunPlan, sinks: OutputSinks): Linked {
+function link(module: WebAssembly.Module, plan: RunPlan, sinks: OutputSinks): Linked {
   const needsWasi = plan.imports.some((i) => i.module === WASI);
   let host: WasiHost | undefined;
   if (needsWasi || plan.request.kind === 'command') {
@@ -96,7 +161,13 @@ function link(plan: RunPlan, sinks: OutputSinks): Linked {
       },
     );
   }
-  return { imports, host, memories };
+  const spec = pooledSpec(module, plan);
+  if (!spec) return { imports, host, memories };
+  const memory = takeMemory(spec);
+  imports[spec.module] ??= {};
+  (imports[spec.module] as Record<string, WebAssembly.ImportValue>)[spec.name] = memory;
+  memories.push(memory);
+  return { imports, host, memories, pooled: { spec, memory } };
 }
 
 function fuelLeft(instance: WebAssembly.Instance | undefined): bigint | undefined {
@@ -172,7 +243,7 @@ export function runPlan(module: WebAssembly.Module, plan: RunPlan, sinks: Output
   let returnValue: unknown;
   let error: BridgeError | undefined;
   try {
-    linked = link(plan, sinks);
+    linked = link(module, plan, sinks);
     instance = new WebAssembly.Instance(module, linked.imports);
     const fuel = instance.exports[FUEL_EXPORT];
     if (budget !== undefined && fuel instanceof WebAssembly.Global) fuel.value = budget;
@@ -212,6 +283,9 @@ export function runPlan(module: WebAssembly.Module, plan: RunPlan, sinks: Output
   const grows = instance?.exports[GROW_FAILURES_EXPORT];
   const out = linked?.host?.stdout;
   const err = linked?.host?.stderr;
+  const memoryUsedBytes = memoryBytes(instance, linked?.memories ?? []);
+  // Output, results and fuel are read; nothing refers to the instance's memory any more.
+  if (linked?.pooled) giveBack(linked.pooled.spec, linked.pooled.memory);
   return {
     success: error === undefined && (exitCode === undefined || exitCode === 0),
     exitCode,
@@ -220,7 +294,7 @@ export function runPlan(module: WebAssembly.Module, plan: RunPlan, sinks: Output
     outputBytes: (out?.totalBytes ?? 0) + (err?.totalBytes ?? 0),
     returnValue,
     executionTimeMs,
-    memoryUsedBytes: memoryBytes(instance, linked?.memories ?? []),
+    memoryUsedBytes,
     memoryGrowFailures: grows instanceof WebAssembly.Global ? (grows.value as number) : 0,
     fuelConsumed: budget === undefined || left === undefined ? undefined : Number(left < 0n ? budget : budget - left),
     trap: error?.code,
