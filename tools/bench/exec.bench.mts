@@ -29,6 +29,8 @@ const C_ROUNDS = 5;
 const THROUGHPUT_RUNS = 4000;
 const IN_FLIGHT = 64;
 const STABILITY_RUNS = 10_000;
+/** The stability run goes on to this many executions, sampling RSS every 10,000, to show where it settles. */
+const LONG_RUNS = 100_000;
 
 const HELLO_OUTPUT = 'hello from wasm\n';
 const JSON_INPUT = { id: 42, name: 'portalis', tags: ['wasm', 'sandbox'], nested: { ok: true, ratio: 0.5 } };
@@ -383,6 +385,8 @@ interface Stability {
   rssAfter100: number;
   rssHalfway: number;
   rssAfterAll: number;
+  /** RSS after each further 10,000 executions, up to LONG_RUNS. */
+  rssLater: number[];
   seconds: number;
 }
 
@@ -399,7 +403,7 @@ async function stability(client: WassetteClient, dir: string): Promise<Stability
   let rssAfter100 = 0;
   let rssHalfway = 0;
   const t0 = performance.now();
-  for (let done = 0; done < STABILITY_RUNS; done += 100) {
+  const chunk = async () => {
     for (let i = 0; i < 50; i++)
       count(
         i % 2
@@ -407,17 +411,20 @@ async function stability(client: WassetteClient, dir: string): Promise<Stability
           : await client.execute(json, { kind: 'json', name: 'echo', input: JSON_INPUT, isolation: 'in-thread' }),
       );
     (await Promise.all(Array.from({ length: 50 }, () => client.execute(plain, { kind: 'command' })))).forEach(count);
+  };
+  for (let done = 0; done < STABILITY_RUNS; done += 100) {
+    await chunk();
     if (done === 0) rssAfter100 = process.memoryUsage.rss();
     if (done + 100 === STABILITY_RUNS / 2) rssHalfway = process.memoryUsage.rss();
   }
-  return {
-    runs: STABILITY_RUNS,
-    failures,
-    rssAfter100,
-    rssHalfway,
-    rssAfterAll: process.memoryUsage.rss(),
-    seconds: (performance.now() - t0) / 1000,
-  };
+  const rssAfterAll = process.memoryUsage.rss();
+  const seconds = (performance.now() - t0) / 1000;
+  const rssLater: number[] = [];
+  for (let done = STABILITY_RUNS; done < LONG_RUNS; done += 100) {
+    await chunk();
+    if ((done + 100) % 10_000 === 0) rssLater.push(process.memoryUsage.rss());
+  }
+  return { runs: STABILITY_RUNS, failures, rssAfter100, rssHalfway, rssAfterAll, rssLater, seconds };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,6 +491,7 @@ export async function run(): Promise<BenchSection> {
   rows.push(
     `| throughput, trivial command | ${Math.round(tp.inThreadPerSec).toLocaleString('en')}/s (one after another) | ${Math.round(tp.workerPerSec).toLocaleString('en')}/s (${IN_FLIGHT} in flight, 2 workers) | bare instance ${Math.round(tp.barePerSec).toLocaleString('en')}/s (one after another) | in-thread ${x(tp.barePerSec / tp.inThreadPerSec)} the bare time per run | >= 2,000/s | in-thread: ${met(tp.inThreadPerSec >= 2000)}; pooled: ${met(tp.workerPerSec >= 2000)} |`,
     `| stability: ${st.runs.toLocaleString('en')} mixed executions in ${st.seconds.toFixed(1)} s | half | half | - | RSS ${mib(st.rssAfter100)} after 100, ${mib(st.rssHalfway)} after ${(st.runs / 2).toLocaleString('en')}, ${mib(st.rssAfterAll)} after ${st.runs.toLocaleString('en')}: ${x(rssRatio)} | no crash, no failure; RSS within 10% | ${met(st.failures === 0)} (${st.failures} failed); RSS ${met(rssRatio <= 1.1 && rssRatio >= 0.9)} |`,
+    `| same run continued to ${LONG_RUNS.toLocaleString('en')} executions | half | half | - | RSS at each further 10,000: ${st.rssLater.map((b) => (b / 2 ** 20).toFixed(0)).join(', ')} MiB; last / after 100: ${x((st.rssLater.at(-1) ?? 0) / st.rssAfter100)}, highest / after 100: ${x(Math.max(...st.rssLater) / st.rssAfter100)} | (for scale: a leak climbs, garbage collection saws) | n/a |`,
   );
 
   const cNote =

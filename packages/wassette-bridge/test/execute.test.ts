@@ -141,13 +141,16 @@ describe.each(engines)('execution on the %s engine', (engine) => {
           (func (export "pages") (result i32) (memory.size)))`);
       const call = async (h: ComponentHandle, name: string, args: number[], isolation?: 'in-thread') =>
         client.execute(h, { kind: 'function', name, args, isolation });
-      const metered = await client.load(bytes, { name: 'state.wasm', limits: { fuel: 1e6 } });
-      const pooled = await client.load(bytes, { name: 'state.wasm' });
-      for (const [h, isolation] of [
-        [metered, 'in-thread'],
-        [metered, undefined],
-        [pooled, undefined],
-      ] as const) {
+      const handles: Array<[ComponentHandle, 'in-thread' | undefined]> = [];
+      // With and without the js engine's opt-in memory pool (the wasmtime engine ignores it).
+      for (const pool of ['1', undefined]) {
+        process.env.PORTALIS_JS_MEMORY_POOL = pool;
+        if (pool === undefined) delete process.env.PORTALIS_JS_MEMORY_POOL;
+        const metered = await client.load(bytes, { name: 'state.wasm', limits: { fuel: 1e6 } });
+        const plain = await client.load(bytes, { name: 'state.wasm' });
+        handles.push([metered, 'in-thread'], [metered, undefined], [plain, undefined]);
+      }
+      for (const [h, isolation] of handles) {
         for (let round = 0; round < 3; round++) {
           expect((await call(h, 'poke', [100, 99], isolation)).success).toBe(true);
           expect((await call(h, 'peek', [100], isolation)).returnValue).toEqual([0]);
@@ -665,8 +668,22 @@ describe("the js engine's memory pool", () => {
     (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
     (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
 
+  it('is off unless PORTALIS_JS_MEMORY_POOL=1', async () => {
+    const client = new WassetteClient({ engine: 'js' });
+    try {
+      delete process.env.PORTALIS_JS_MEMORY_POOL;
+      const h = await client.load(await watToWasm(WAT.replace('3 5', '3 6')), { limits: { fuel: 1e6 } });
+      const r = await client.execute(h, { kind: 'function', name: 'poke', args: [0, 1], isolation: 'in-thread' });
+      expect(r.success).toBe(true);
+      expect(pooledMemories(3, 6)).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('gives each run a kept memory, zeroed before it is kept, and never keeps a grown one', async () => {
     const client = new WassetteClient({ engine: 'js' });
+    process.env.PORTALIS_JS_MEMORY_POOL = '1';
     try {
       const h = await client.load(await watToWasm(WAT), { name: 'pool.wasm', limits: { fuel: 1e6 } });
       const run = (name: string, args: number[]) =>
@@ -687,12 +704,14 @@ describe("the js engine's memory pool", () => {
       expect(pooledMemories(3, 5)).toHaveLength(1);
       expect(pooledMemories(3, 5)[0]).not.toBe(memory);
     } finally {
+      delete process.env.PORTALIS_JS_MEMORY_POOL;
       await client.close();
     }
   });
 
   it('leaves a memory the module imports itself to the module', async () => {
     const client = new WassetteClient({ engine: 'js' });
+    process.env.PORTALIS_JS_MEMORY_POOL = '1';
     try {
       const bytes = await watToWasm(
         '(module (import "env" "memory" (memory 6 7)) (func (export "size") (result i32) (memory.size)))',
@@ -702,6 +721,7 @@ describe("the js engine's memory pool", () => {
       expect(r.returnValue).toEqual([6]);
       expect(pooledMemories(6, 7)).toEqual([]);
     } finally {
+      delete process.env.PORTALIS_JS_MEMORY_POOL;
       await client.close();
     }
   });

@@ -17,6 +17,12 @@ const WASI = 'wasi_snapshot_preview1';
 const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILURES_EXPORT]);
 /** The import a module's own memory becomes, for the js runner's memory pool (see runner.ts). */
 const POOLED_MEMORY_IMPORT = { module: 'portalis', name: 'memory' };
+/**
+ * The memory pool is opt-in (`PORTALIS_JS_MEMORY_POOL=1`, read at each load): it makes runs
+ * faster but leaves V8 fewer reasons to collect old instances, so the process settles at a higher
+ * RSS (docs/execution.md).
+ */
+const memoryPoolOn = (): boolean => process.env.PORTALIS_JS_MEMORY_POOL === '1';
 
 /** What the caches keep for one (module, engine, limits) triple. */
 interface Entry {
@@ -141,6 +147,7 @@ export class ModuleLoader {
       throw new BridgeError('invalid-input', `fuel must be a positive integer, got ${settings.fuel}`);
     const digest = sha256(bytes);
     const capPages = Math.floor(settings.maxMemoryBytes / PAGE);
+    const pool = this.engine.limits === 'instrumented' && memoryPoolOn();
     const key = sha256(
       [
         INSTRUMENT_VERSION,
@@ -149,6 +156,7 @@ export class ModuleLoader {
         digest,
         capPages,
         settings.fuel ?? 'unmetered',
+        pool ? 'memory-pool' : 'no-pool',
       ].join('\0'),
     );
     let source: ComponentHandle['source'] = 'memory';
@@ -158,7 +166,7 @@ export class ModuleLoader {
     if (!entry) {
       let pending = this.inflight.get(key);
       if (!pending) {
-        pending = this.build(key, bytes, name, capPages, settings.fuel);
+        pending = this.build(key, bytes, name, capPages, settings.fuel, pool);
         this.inflight.set(key, pending);
         pending.finally(() => this.inflight.delete(key)).catch(() => {});
       }
@@ -184,10 +192,17 @@ export class ModuleLoader {
     return { handle, compiled: entry.compiled, report, validationMs };
   }
 
-  private build(key: string, bytes: Uint8Array, name: string, capPages: number, fuel: number | undefined) {
+  private build(
+    key: string,
+    bytes: Uint8Array,
+    name: string,
+    capPages: number,
+    fuel: number | undefined,
+    pool: boolean,
+  ) {
     return this.engine.limits === 'native'
       ? this.buildNative(key, bytes, name, capPages, fuel)
-      : this.buildInstrumented(key, bytes, name, capPages, fuel);
+      : this.buildInstrumented(key, bytes, name, capPages, fuel, pool);
   }
 
   /** Validates; throws `validation` with the first error when the module is not valid. */
@@ -211,6 +226,7 @@ export class ModuleLoader {
     name: string,
     capPages: number,
     fuel: number | undefined,
+    pool: boolean,
   ): Promise<Built> {
     const options = { metered: fuel !== undefined, cacheDir: undefined };
     const cached = this.readDisk(key, true);
@@ -237,7 +253,7 @@ export class ModuleLoader {
       if (fuel !== undefined) wasmBinary.injectFuelMeter(module, BigInt(fuel));
       wasmBinary.countGrowFailures(module);
       // Last, once the maximum is capped: the runner hands each instance a pooled, zeroed memory.
-      wasmBinary.importDefinedMemory(module, POOLED_MEMORY_IMPORT);
+      if (pool) wasmBinary.importDefinedMemory(module, POOLED_MEMORY_IMPORT);
     } catch (e) {
       if (e instanceof wasmBinary.InstrumentError) {
         if (e.code === 'memory-minimum-over-cap')
