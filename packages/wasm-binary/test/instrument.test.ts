@@ -379,6 +379,9 @@ describe('importDefinedMemory', () => {
       expect(importDefinedMemory(m, NAMES), wat).toBeUndefined();
       expect(encodeModule(m), wat).toEqual(before);
     }
+    const large = decodeModule(await watToWasm('(module (memory 17 20))'));
+    expect(importDefinedMemory(large, NAMES, { maxInitialPages: 16 })).toBeUndefined();
+    expect(importDefinedMemory(large, NAMES, { maxInitialPages: 17 })).toMatchObject({ initial: 17 });
     const twice = decodeModule(await watToWasm('(module (memory 1 2))'));
     expect(importDefinedMemory(twice, NAMES)).toBeDefined();
     expect(importDefinedMemory(twice, NAMES)).toBeUndefined();

@@ -23,7 +23,8 @@ export interface PooledMemory {
  * free one per instance. Instantiation still writes the data segments into the memory, and the
  * index of the memory does not change (it was the only one), so no code is touched; exports of the
  * memory keep working. Applies only to a module with exactly one memory, defined in it, with a
- * maximum (run `capMemory` first), 32-bit and not shared; returns undefined for any other module
+ * maximum (run `capMemory` first), 32-bit, not shared, and starting at no more than
+ * `options.maxInitialPages` pages when given; returns undefined for any other module
  * and leaves it as it was. The import is `import.module`/`import.name`; the limits and the import's
  * names are also recorded in the `POOLED_MEMORY_SECTION` custom section, which replaces any
  * section of that name the input carried.
@@ -31,6 +32,7 @@ export interface PooledMemory {
 export function importDefinedMemory(
   module: WasmModule,
   names: { module: string; name: string },
+  options: { maxInitialPages?: number } = {},
 ): PooledMemory | undefined {
   const memories = sectionOf(module, 'memory');
   const imports = sectionOf(module, 'import');
@@ -39,6 +41,7 @@ export function importDefinedMemory(
   const limits = memories.memories[0];
   // bit 0 has-max, bit 1 shared, bit 2 64-bit, bit 3 custom page size
   if (!limits || limits.max === undefined || (limits.flags & 0x0e) !== 0) return undefined;
+  if (limits.min > (options.maxInitialPages ?? Number.POSITIVE_INFINITY)) return undefined;
   const entry = { module: names.module, name: names.name, desc: { kind: 'memory' as const, limits } };
   if (imports) {
     imports.imports.push(entry);

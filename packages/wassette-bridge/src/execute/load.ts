@@ -11,7 +11,7 @@ import { type ValidateOptions, validateWasm, type WasmInput } from '../validate/
 import type { ComponentHandle } from './types.js';
 
 /** Bump when an instrumentation pass changes, so that old disk entries are not reused. */
-const INSTRUMENT_VERSION = 5;
+const INSTRUMENT_VERSION = 6;
 const PAGE = 65536;
 const WASI = 'wasi_snapshot_preview1';
 const INTERNAL_EXPORTS = new Set([wasmBinary.FUEL_EXPORT, wasmBinary.GROW_FAILURES_EXPORT]);
@@ -23,6 +23,11 @@ const POOLED_MEMORY_IMPORT = { module: 'portalis', name: 'memory' };
  * RSS (docs/execution.md).
  */
 const memoryPoolOn = (): boolean => process.env.PORTALIS_JS_MEMORY_POOL === '1';
+/**
+ * Larger memories keep their own: zeroing one costs about what V8 allocating it does, and a
+ * memory the runner creates from JavaScript costs more than one V8 creates for the instance.
+ */
+const POOLED_MEMORY_MAX_PAGES = 16;
 
 /** What the caches keep for one (module, engine, limits) triple. */
 interface Entry {
@@ -253,7 +258,8 @@ export class ModuleLoader {
       if (fuel !== undefined) wasmBinary.injectFuelMeter(module, BigInt(fuel));
       wasmBinary.countGrowFailures(module);
       // Last, once the maximum is capped: the runner hands each instance a pooled, zeroed memory.
-      if (pool) wasmBinary.importDefinedMemory(module, POOLED_MEMORY_IMPORT);
+      if (pool)
+        wasmBinary.importDefinedMemory(module, POOLED_MEMORY_IMPORT, { maxInitialPages: POOLED_MEMORY_MAX_PAGES });
     } catch (e) {
       if (e instanceof wasmBinary.InstrumentError) {
         if (e.code === 'memory-minimum-over-cap')

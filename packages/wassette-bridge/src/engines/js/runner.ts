@@ -28,11 +28,9 @@ function memoryLimits(type: string): { initial: number; maximum: number | undefi
  * serve every module (worker threads receive a new module object with each task).
  */
 const pools = new Map<string, WebAssembly.Memory[]>();
-/** Above this size zeroing a memory costs about as much as V8 allocating one: such memories are not kept. */
-const POOL_MAX_PAGES = 16;
 /** Memories kept per limits: runs on one thread are sequential, a second covers one nested run. */
 const POOL_DEPTH = 2;
-/** Distinct limits kept at once (the oldest go first), so at most 2 x 8 x 1 MiB per thread. */
+/** Distinct limits kept at once (the oldest go first); the loader pools memories of 16 pages or fewer, so at most 2 x 8 x 1 MiB per thread. */
 const POOL_KINDS = 8;
 const specs = new WeakMap<WebAssembly.Module, PooledMemory | null>();
 const utf8 = new TextDecoder();
@@ -61,7 +59,6 @@ function takeMemory(spec: PooledMemory): WebAssembly.Memory {
 
 /** Called once no guest code can run on `memory` again. */
 function giveBack(spec: PooledMemory, memory: WebAssembly.Memory): void {
-  if (spec.initial > POOL_MAX_PAGES) return;
   const bytes = memory.buffer;
   if (bytes.byteLength !== spec.initial * 65536) return; // it grew: a fresh one must start small again
   const key = poolKey(spec);
