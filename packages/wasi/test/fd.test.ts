@@ -4,6 +4,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -20,9 +21,10 @@ import {
   HostDirectory,
   type HostDirectoryOptions,
   Rights,
+  WasiHost,
   Whence,
 } from '../src/index.js';
-import { FIXTURES, type FsFixture, type Guest, makeGuest, READ_RIGHTS } from './helpers.js';
+import { compileWat, FIXTURES, type FsFixture, type Guest, makeGuest, READ_RIGHTS } from './helpers.js';
 
 describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
   let fx: FsFixture;
@@ -305,6 +307,27 @@ describe.each(FIXTURES)('fd_* on %s', (_name, makeFixture) => {
     expect(byName['c.txt']?.ino).toBe(g.stat(3, 'moved/c.txt').stat.ino);
   });
 
+  it('`.` opened from the preopen lists the preopen itself, `..` included', async () => {
+    const g = await setup({ a: 'a', 'sub/b': 'b' });
+    const byName = (fd: number) => {
+      const { errno, entries } = g.readdir(fd, 4096);
+      expect(errno).toBe(0);
+      return Object.fromEntries(entries.map((e) => [e.name, e.ino]));
+    };
+    const root = byName(3);
+    const dot = byName(g.open(3, '.', { oflags: 2, rights: READ_RIGHTS }).fd);
+    // C's opendir("/work") opens the preopen as `.`: the same directory, so the same answers,
+    // and no inode from above the grant.
+    expect(dot).toEqual(root);
+    expect(dot['..']).toBe(dot['.']);
+    expect(dot.a).toBe(g.stat(3, 'a').stat.ino);
+    const sub = g.open(3, 'sub', { oflags: 2, rights: READ_RIGHTS }).fd;
+    const inSub = byName(g.open(sub, '.', { oflags: 2, rights: READ_RIGHTS }).fd);
+    expect(inSub['.']).toBe(g.stat(3, 'sub').stat.ino);
+    expect(inSub['..']).toBe(root['.']);
+    expect(inSub.b).toBe(g.stat(3, 'sub/b').stat.ino);
+  });
+
   it('unlinking an open file keeps it readable through the descriptor', async () => {
     const g = await setup({ f: 'still here' });
     const fd = g.open(3, 'f').fd;
@@ -418,5 +441,39 @@ describe('fd_readdir with a native lister', () => {
     const h = await setup({ readdirInodes: false, lister: procLister(calls) });
     expect(listing(h, 'sub')['a.txt']?.ino).toBe(0n);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('a directory listing as wasi-libc readdir() makes it (fixtures/wasi/file-heavy.wat)', () => {
+  let tmp: string;
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** Runs list_dir_libc over a fresh directory of `n` files; counts the guest's stat calls. */
+  async function listLikeLibc(options: HostDirectoryOptions, n: number): Promise<{ entries: number; stats: number }> {
+    tmp = mkdtempSync(join(tmpdir(), 'portalis-libc-list-'));
+    for (let i = 0; i < n; i++) writeFileSync(join(tmp, `f${i}`), 'x');
+    const module = await compileWat(
+      readFileSync(new URL('../../../fixtures/wasi/file-heavy.wat', import.meta.url), 'utf8'),
+    );
+    const host = new WasiHost({ preopens: [{ guestPath: '/data', backend: new HostDirectory(tmp, options) }] });
+    const wasi = { ...host.imports.wasi_snapshot_preview1 };
+    let stats = 0;
+    const stat = wasi.path_filestat_get;
+    wasi.path_filestat_get = (...args: never[]) => {
+      stats++;
+      return stat(...args);
+    };
+    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi });
+    host.initialize(instance);
+    const entries = (instance.exports.list_dir_libc as () => number)();
+    host.close();
+    return { entries, stats };
+  }
+
+  it('with real inodes the guest stats nothing; with d_ino 0 it stats every entry but . and ..', async () => {
+    // 2,000 entries fill more than one of the guest's 32 KiB buffers, so it resumes by cookie.
+    // This is what the benchmark's libc row relies on.
+    expect(await listLikeLibc({}, 2000)).toEqual({ entries: 2002, stats: 0 });
+    expect(await listLikeLibc({ readdirInodes: false }, 2000)).toEqual({ entries: 2002, stats: 2000 });
   });
 });

@@ -276,6 +276,17 @@ class HostDir implements FsDirectory {
     }
   }
 
+  /**
+   * The directory held by `fd`, opened as `name` here. `.` is this very directory, so it keeps
+   * this one's path and, for the grant's root, the root's standing: C's `opendir("/data")` opens
+   * the preopen as `.`, and that descriptor is then addressed by path like the root (which the
+   * guest cannot swap) instead of through /proc, and reports the root's own `..` inode.
+   */
+  private child(fd: number, name: string): HostDir {
+    const same = name === '.';
+    return new HostDir(fd, same ? this.path : `${this.path}/${name}`, this.viaProc, same && this.isRoot, this.listing);
+  }
+
   openDirectory(name: string): FsDirectory {
     let fd: number;
     try {
@@ -284,7 +295,7 @@ class HostDir implements FsDirectory {
       throw this.symlinkOr(name, e);
     }
     wrap(() => this.adopt(fd, name, true));
-    return new HostDir(fd, `${this.path}/${name}`, this.viaProc, false, this.listing);
+    return this.child(fd, name);
   }
 
   openFile(name: string, flags: FsOpenFlags): FsOpened {
@@ -299,12 +310,11 @@ class HostDir implements FsDirectory {
     } catch (e) {
       throw flags.directory ? this.symlinkOr(name, e) : errnoFromNode(e);
     }
-    const childPath = `${this.path}/${name}`;
     // Opening a directory for writing fails with EISDIR, so a writable open is a file. A read-only
     // open is left unverified (the host fstat's it only when the type matters) unless the path
     // fallback must check identity anyway.
     if (!flags.directory && (flags.write || this.viaProc || this.isRoot)) {
-      const asDir = () => new HostDir(fd, childPath, this.viaProc, false, this.listing);
+      const asDir = () => this.child(fd, name);
       return { kind: 'file', file: new HostFile(fd, flags.write ? undefined : asDir), unverified: !flags.write };
     }
     let isDir = false;
@@ -315,7 +325,7 @@ class HostDir implements FsDirectory {
       closeSync(fd);
       throw errnoFromNode(e);
     }
-    if (isDir) return { kind: 'directory', directory: new HostDir(fd, childPath, this.viaProc, false, this.listing) };
+    if (isDir) return { kind: 'directory', directory: this.child(fd, name) };
     return { kind: 'file', file: new HostFile(fd) };
   }
 
