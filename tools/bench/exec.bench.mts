@@ -4,9 +4,9 @@
  * native C against the same C in wasm, throughput, and a 10,000-execution stability run.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createPlugin, { type Plugin } from '@extism/extism';
 import { type ComponentHandle, type ExecutionResult, WassetteClient } from '@portalis/wassette-bridge';
@@ -24,6 +24,8 @@ const HELLO_RUNS = 200;
 const JSON_ROUNDS = 20;
 const JSON_CALLS = 500;
 const JSON_FRESH_CALLS = 40;
+/** Off-thread JSON calls per round, ours pooled and Extism in its worker. */
+const JSON_WORKER_CALLS = 100;
 /** Native vs wasm: rounds of each kernel on each contender. */
 const C_ROUNDS = 5;
 const THROUGHPUT_RUNS = 4000;
@@ -201,6 +203,49 @@ interface JsonStats {
   ours: number[];
   extism: number[];
   extismFresh: number[];
+  /** Off the calling thread: ours on the worker pool, Extism with `runInWorker: true`. */
+  oursPooled: number[];
+  extismWorker: number[];
+}
+
+/** Extism with `runInWorker: true`, in a plain-Node child (see exec-extism-worker.mjs). */
+async function extismWorkerChild(
+  wasmPath: string,
+  input: string,
+): Promise<{
+  batch(calls: number): Promise<number[]>;
+  close(): void;
+}> {
+  const child = fork(join(here, 'exec-extism-worker.mjs'), [], {
+    execArgv: [], // plain Node: not the parent's tsx hooks
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const next = () =>
+    new Promise<{ samples?: number[] }>((resolve, reject) => {
+      const onExit = () => reject(new Error(`extism worker child exited: ${stderr.trim().slice(0, 300)}`));
+      child.once('exit', onExit);
+      child.once('message', (m: { samples?: number[] }) => {
+        child.off('exit', onExit);
+        resolve(m);
+      });
+    });
+  const ready = next();
+  child.send({ wasm: wasmPath, input });
+  await ready;
+  return {
+    async batch(calls) {
+      const reply = next();
+      child.send({ calls });
+      return (await reply).samples ?? [];
+    },
+    close() {
+      if (child.connected) child.send({ done: true });
+    },
+  };
 }
 
 async function jsonCall(client: WassetteClient, dir: string): Promise<JsonStats> {
@@ -211,7 +256,23 @@ async function jsonCall(client: WassetteClient, dir: string): Promise<JsonStats>
   const manifest = () => ({ wasm: [{ module: extismModule }] });
   const plugin: Plugin = await createPlugin(manifest(), { useWasi: false });
   const want = JSON.stringify(JSON_INPUT);
-  const s: JsonStats = { ours: [], extism: [], extismFresh: [] };
+  const s: JsonStats = { ours: [], extism: [], extismFresh: [], oursPooled: [], extismWorker: [] };
+  const extismPath = join(mkdtempSync(join(tmpdir(), 'portalis-extism-')), 'extism-echo.wasm');
+  writeFileSync(extismPath, extismBytes);
+  const worker = await extismWorkerChild(extismPath, want);
+  const oursPooled = async (calls: number, into: number[] | undefined) => {
+    for (let i = 0; i < calls; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = await client.execute(handle, { kind: 'json', name: 'echo', input: JSON_INPUT, isolation: 'worker' });
+      into?.push(elapsedUs(t0));
+      if (JSON.stringify(expectOk('json (pooled)', r).returnValue) !== want)
+        throw new Error('ours (pooled): echo differs');
+    }
+  };
+  const extismWorker = async (calls: number, into: number[] | undefined) => {
+    const got = await worker.batch(calls);
+    into?.push(...got);
+  };
   const ours = async (calls: number, into: number[] | undefined) => {
     for (let i = 0; i < calls; i++) {
       const t0 = process.hrtime.bigint();
@@ -245,12 +306,18 @@ async function jsonCall(client: WassetteClient, dir: string): Promise<JsonStats>
   await ours(JSON_CALLS, undefined);
   await extism(JSON_CALLS, undefined);
   await extismFresh(JSON_FRESH_CALLS, undefined);
+  await oursPooled(JSON_WORKER_CALLS, undefined);
+  await extismWorker(JSON_WORKER_CALLS, undefined);
   for (let r = 0; r < JSON_ROUNDS; r++) {
     await ours(JSON_CALLS, s.ours);
     await extism(JSON_CALLS, s.extism);
     await extismFresh(JSON_FRESH_CALLS, s.extismFresh);
+    await oursPooled(JSON_WORKER_CALLS, s.oursPooled);
+    await extismWorker(JSON_WORKER_CALLS, s.extismWorker);
   }
   await plugin.close();
+  worker.close();
+  rmSync(dirname(extismPath), { recursive: true, force: true });
   return s;
 }
 
@@ -465,6 +532,8 @@ export async function run(): Promise<BenchSection> {
   const oursJson = median(json.ours);
   const extism = median(json.extism);
   const extismFresh = median(json.extismFresh);
+  const oursPooledJson = median(json.oursPooled);
+  const extismWorker = median(json.extismWorker);
   const rssRatio = st.rssAfterAll / st.rssAfter100;
 
   const rows = [
@@ -472,6 +541,7 @@ export async function run(): Promise<BenchSection> {
     `| same, against node:wasi | ${us(inThread)} | ${us(worker)} | ${nodeWasiCell} | in-thread ${x(inThread / nodeWasi)}, pooled ${x(worker / nodeWasi)} | (for scale) | ${hello.crashes.length ? `node:wasi crashed ${hello.crashes.length}x` : 'n/a'} |`,
     `| JSON call, echo of a ${JSON.stringify(JSON_INPUT).length}-byte object | ${us(oursJson)} (p95 ${us(p95(json.ours))}) | - | Extism JS SDK, one plugin: ${us(extism)} (p95 ${us(p95(json.extism))}) | Extism / ours ${x(extism / oursJson)} | <= 20 us; >= 5x faster than Extism | <= 20 us: ${met(oursJson <= 20)}; 5x Extism: ${met(extism / oursJson >= 5)} |`,
     `| same, Extism with a fresh plugin per call | ${us(oursJson)} | - | ${us(extismFresh)} | Extism / ours ${x(extismFresh / oursJson)} | (for scale) | n/a |`,
+    `| same, off the calling thread: ours pooled, Extism \`runInWorker: true\` | - | ${us(oursPooledJson)} (p95 ${us(p95(json.oursPooled))}) | ${us(extismWorker)} (p95 ${us(p95(json.extismWorker))}) | Extism / ours ${x(extismWorker / oursPooledJson)} | (for scale) | n/a |`,
   ];
   if ('rows' in c) {
     for (const k of c.rows) {
@@ -504,7 +574,7 @@ export async function run(): Promise<BenchSection> {
     markdown: [
       `Side by side in one process, after a warm-up of each contender. Trivial command: ${HELLO_ROUNDS} interleaved rounds of ${HELLO_RUNS} runs per contender; each run is one \`execute\` awaited before the next (latency, not throughput), median and p95. "Ours in-thread" runs the hello-wasi module loaded with \`limits.fuel\` (metered, which in-thread requires); "ours pooled" runs it unmetered on the 2-thread worker pool. The baseline is a bare \`new WebAssembly.Instance\` of the uninstrumented module with a stub \`fd_write\`, then \`_start\`. node:wasi (\`new WASI\` + instance + \`start\` per run, stdout to /dev/null) runs in a child process, because it has crashed the process with SIGSEGV in long loops; ${crashNote}`,
       '',
-      `JSON call: our in-thread \`kind: 'json'\` call on guest-json.wasm creates a **fresh instance per call** (the isolation design), while the Extism JS SDK (@extism/extism 1.0.3, foreground, no WASI) calls \`plugin.call('echo', json)\` on **one plugin created once** and reused; both include JSON.stringify of the input and parsing of the output. The Extism plugin is tools/bench/extism-echo.wat, built at bench time; it copies its input with \`input_load_u64\`/\`store_u64\` into an \`alloc\`ed block and \`output_set\`s it. A fresh-plugin-per-call Extism row is shown for scale. ${JSON_ROUNDS} interleaved rounds of ${JSON_CALLS} calls (${JSON_FRESH_CALLS} for fresh plugins).`,
+      `JSON call: our in-thread \`kind: 'json'\` call on guest-json.wasm creates a **fresh instance per call** (the isolation design), while the Extism JS SDK (@extism/extism 1.0.3, foreground, no WASI) calls \`plugin.call('echo', json)\` on **one plugin created once** and reused; both include JSON.stringify of the input and parsing of the output. The Extism plugin is tools/bench/extism-echo.wat, built at bench time; it copies its input with \`input_load_u64\`/\`store_u64\` into an \`alloc\`ed block and \`output_set\`s it. A fresh-plugin-per-call Extism row is shown for scale, and an off-thread row: ours on the worker pool (\`isolation: 'worker'\`, a fresh instance per call on a pooled thread) against Extism's \`runInWorker: true\` (one plugin on its own worker thread; measured in a plain-Node child, tools/bench/exec-extism-worker.mjs, because the SDK starts that worker from a data: URL that tsx's source-map hook rejects). ${JSON_ROUNDS} interleaved rounds of ${JSON_CALLS} calls (${JSON_FRESH_CALLS} for fresh plugins, ${JSON_WORKER_CALLS} off-thread).`,
       '',
       `${cNote} Throughput: ${THROUGHPUT_RUNS.toLocaleString('en')} trivial executions after 500 warm-up; unlike the per-run medians above, which leave out the occasional garbage collection, it includes the cost of collecting and unmapping each run's linear memory, for the bare instance too. Stability: ${STABILITY_RUNS.toLocaleString('en')} executions in chunks of 100 (25 in-thread commands and 25 in-thread JSON calls in sequence, then 50 pooled commands at once), RSS of the whole process (worker threads included).`,
       '',
