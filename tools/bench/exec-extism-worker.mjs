@@ -3,11 +3,10 @@
  * a worker thread and each call crosses to it and back). Plain Node, not tsx: the SDK starts its
  * worker from a data: URL, which tsx's source-map hook cannot resolve.
  *
- *   parent -> { wasm: path, input: json }   create the plugin; reply { ready: true }
+ *   parent -> { wasm: base64, input: json } create the plugin; reply { ready: true }
  *   parent -> { calls: n }                  call `echo` n times; reply { samples: [us, ...] }
  *   parent -> { done: true }                close the plugin and exit
  */
-import { readFileSync } from 'node:fs';
 import createPlugin from '@extism/extism';
 
 let plugin;
@@ -16,7 +15,10 @@ let input = '';
 process.on('message', async (msg) => {
   if (msg.wasm) {
     input = msg.input;
-    plugin = await createPlugin({ wasm: [{ data: readFileSync(msg.wasm) }] }, { useWasi: false, runInWorker: true });
+    plugin = await createPlugin(
+      { wasm: [{ data: Buffer.from(msg.wasm, 'base64') }] },
+      { useWasi: false, runInWorker: true },
+    );
     process.send({ ready: true });
     return;
   }

@@ -4,9 +4,9 @@
  * native C against the same C in wasm, throughput, and a 10,000-execution stability run.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createPlugin, { type Plugin } from '@extism/extism';
 import { type ComponentHandle, type ExecutionResult, WassetteClient } from '@portalis/wassette-bridge';
@@ -210,7 +210,7 @@ interface JsonStats {
 
 /** Extism with `runInWorker: true`, in a plain-Node child (see exec-extism-worker.mjs). */
 async function extismWorkerChild(
-  wasmPath: string,
+  wasm: Uint8Array,
   input: string,
 ): Promise<{
   batch(calls: number): Promise<number[]>;
@@ -234,7 +234,7 @@ async function extismWorkerChild(
       });
     });
   const ready = next();
-  child.send({ wasm: wasmPath, input });
+  child.send({ wasm: Buffer.from(wasm).toString('base64'), input });
   await ready;
   return {
     async batch(calls) {
@@ -257,9 +257,7 @@ async function jsonCall(client: WassetteClient, dir: string): Promise<JsonStats>
   const plugin: Plugin = await createPlugin(manifest(), { useWasi: false });
   const want = JSON.stringify(JSON_INPUT);
   const s: JsonStats = { ours: [], extism: [], extismFresh: [], oursPooled: [], extismWorker: [] };
-  const extismPath = join(mkdtempSync(join(tmpdir(), 'portalis-extism-')), 'extism-echo.wasm');
-  writeFileSync(extismPath, extismBytes);
-  const worker = await extismWorkerChild(extismPath, want);
+  const worker = await extismWorkerChild(extismBytes, want);
   const oursPooled = async (calls: number, into: number[] | undefined) => {
     for (let i = 0; i < calls; i++) {
       const t0 = process.hrtime.bigint();
@@ -317,7 +315,6 @@ async function jsonCall(client: WassetteClient, dir: string): Promise<JsonStats>
   }
   await plugin.close();
   worker.close();
-  rmSync(dirname(extismPath), { recursive: true, force: true });
   return s;
 }
 

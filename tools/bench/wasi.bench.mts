@@ -20,6 +20,13 @@ interface Guest {
 
 type Phase = 'write' | 'read' | 'list' | 'libc';
 const PHASES: readonly Phase[] = ['write', 'read', 'list', 'libc'];
+/** What the guest is asked to do in each phase. */
+const RUN: Record<Phase, (g: Guest) => number | Promise<number>> = {
+  write: (g) => g.write_files(FILES),
+  read: (g) => g.read_files(FILES),
+  list: (g) => g.list_dir(),
+  libc: (g) => g.list_dir_libc(),
+};
 type Contender = (dir: string) => Promise<{ guest: Guest; close(): void }>;
 
 async function nodeWasi(module: WebAssembly.Module, dir: string): Promise<{ guest: Guest; close(): void }> {
@@ -88,14 +95,7 @@ async function round(
     const times: Partial<Record<Phase, number>> = {};
     for (const phase of ['write', 'read', listing] as const) {
       const t0 = process.hrtime.bigint();
-      const got =
-        phase === 'write'
-          ? await guest.write_files(FILES)
-          : phase === 'read'
-            ? await guest.read_files(FILES)
-            : phase === 'list'
-              ? await guest.list_dir()
-              : await guest.list_dir_libc();
+      const got = await RUN[phase](guest);
       times[phase] = Number(process.hrtime.bigint() - t0) / 1e6;
       check(label, phase, got);
     }
